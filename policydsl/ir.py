@@ -1,0 +1,349 @@
+"""The normalised intermediate representation (IR) of a checked policy set.
+
+Produced once per policy set by `policydsl.semantics`, then shared by the
+evaluator, the favourability checker and the code generator, none of which
+walks the AST. Names are resolved, `let`s and scenario references are inlined,
+durations are normalised (calendar periods count days, exact periods count
+hours), and merchant parameter settings are merged into parameter tables.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+import attrs
+
+from policydsl.source import Span
+
+MODALITIES = ("must_not", "may", "should", "must")
+POLARITIES = ("pro_buyer", "pro_merchant")
+PLATFORM, MERCHANT = "platform", "merchant"
+
+
+def _span() -> Span | None:
+    return attrs.field(eq=False, repr=False, default=None)
+
+
+frozen = attrs.frozen
+
+
+# ---- integer terms -----------------------------------------------------------
+
+@frozen
+class Const:
+    value: int
+
+
+@frozen
+class FactInt:
+    """A count fact; null makes any comparison with it false."""
+
+    path: str
+
+
+@frozen
+class ParamInt:
+    """A parameter's value, looked up in the set's parameter table (maybe per category)."""
+
+    name: str
+
+
+IntTerm = Union[Const, FactInt, ParamInt]
+
+
+# ---- conditions ----------------------------------------------------------------
+
+@frozen
+class TrueCond:
+    pass
+
+
+@frozen
+class FalseCond:
+    pass
+
+
+@frozen
+class And:
+    items: tuple["Cond", ...]
+
+
+@frozen
+class Or:
+    items: tuple["Cond", ...]
+
+
+@frozen
+class NotCond:
+    item: "Cond"
+
+
+@frozen
+class BoolFact:
+    path: str
+
+
+@frozen
+class EnumIn:
+    """The enum fact's value is one of `values` (in declaration order)."""
+
+    path: str
+    values: tuple[str, ...]
+
+
+@frozen
+class IsNull:
+    path: str
+
+
+COMPARE_OPS = ("<", "<=", "==", "!=", ">=", ">")
+
+
+@frozen
+class Compare:
+    left: IntTerm
+    op: str
+    right: IntTerm
+
+
+@frozen
+class Within:
+    """The request is inside the period (or the period has not started yet)."""
+
+    period: str
+
+
+@frozen
+class Expired:
+    """The period applies and the request is after its deadline."""
+
+    period: str
+
+
+Cond = Union[TrueCond, FalseCond, And, Or, NotCond, BoolFact, EnumIn, IsNull, Compare, Within, Expired]
+
+TRUE = TrueCond()
+FALSE = FalseCond()
+
+
+# ---- declarations ------------------------------------------------------------------
+
+FACT_KINDS = ("enum", "bool", "count", "timestamp")
+
+
+@frozen
+class Fact:
+    path: str
+    kind: str
+    nullable: bool
+    enum: str | None = None
+    values: tuple[str, ...] = ()
+
+
+@frozen
+class Ordering:
+    """`require left op right` between timestamp facts (op is `<=` or `<`)."""
+
+    left: str
+    op: str
+    right: str
+    span: Span | None = _span()
+
+
+PARAM_KINDS = ("days", "hours", "count")
+
+
+@frozen
+class Param:
+    """A parameter with the platform default and the values in force for this set."""
+
+    name: str
+    kind: str
+    direction: str | None  # "increase", "decrease" or None (not tunable)
+    platform_default: int
+    value: int  # the value in force (the merchant's setting, or the default)
+    per: str | None = None  # enum fact path for per-value settings
+    by_value: tuple[tuple[str, int], ...] = ()  # per-value settings in force
+    source: str = PLATFORM  # who set `value`
+    value_sources: tuple[tuple[str, str], ...] = ()
+    cites: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+    def value_for(self, key: str | None) -> int:
+        for k, v in self.by_value:
+            if k == key:
+                return v
+        return self.value
+
+
+@frozen
+class CalendarPeriod:
+    """Inside while local_date(now) <= local_date(anchor) + days."""
+
+    name: str
+    length: IntTerm
+    anchor: str
+    guard: Cond
+    source: str = PLATFORM
+    cites: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+@frozen
+class ExactPeriod:
+    """Inside while now <= anchor + length (`unit` is "hours" or "days", a day being 24 hours)."""
+
+    name: str
+    length: IntTerm
+    unit: str
+    anchor: str
+    guard: Cond
+    source: str = PLATFORM
+    cites: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+@frozen
+class BestPeriod:
+    """The applicable member with the latest deadline governs (G2c)."""
+
+    name: str
+    members: tuple[str, ...]
+    source: str = PLATFORM
+    cites: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+Period = Union[CalendarPeriod, ExactPeriod, BestPeriod]
+
+
+@frozen
+class Capability:
+    name: str
+    max_times: int
+    counted_by: str | None
+    each_days: int
+    within_hours: int
+    anchor: str
+    when: Cond
+    cites: tuple[str, ...] = ()
+    span: Span | None = _span()
+
+
+@frozen
+class CapabilityClaim:
+    """What a merchant policy states about a platform capability (checked against its ceiling)."""
+
+    name: str
+    max_times: int | None
+    each_days: int | None
+    within_hours: int | None
+    span: Span | None = _span()
+
+
+@frozen
+class Action:
+    name: str
+    polarity: str
+
+
+@frozen
+class Scenario:
+    clause: str
+    condition: Cond
+    source: str = PLATFORM
+
+
+@frozen
+class Effect:
+    action: str
+    modality: str
+
+
+@frozen
+class Rule:
+    name: str
+    source: str
+    cites: tuple[str, ...]
+    overrides: tuple[str, ...]
+    condition: Cond
+    effects: tuple[Effect, ...]
+    reads: tuple[str, ...]  # fact paths the condition reads, for the trace
+    span: Span | None = _span()
+
+
+@frozen
+class PolicySet:
+    """A platform baseline, optionally with one merchant policy applied on top."""
+
+    name: str
+    version: str
+    timezone_minutes: int
+    now: str
+    facts: tuple[Fact, ...]
+    orderings: tuple[Ordering, ...]
+    params: tuple[Param, ...]
+    periods: tuple[Period, ...]
+    capabilities: tuple[Capability, ...]
+    actions: tuple[Action, ...]
+    covers: tuple[tuple[str, tuple[str, ...]], ...]  # action -> actions that cover it (stronger remedies)
+    clauses: tuple[tuple[str, str], ...]
+    scenarios: tuple[Scenario, ...]
+    rules: tuple[Rule, ...]
+    capability_claims: tuple[CapabilityClaim, ...] = ()
+    merchant: str | None = None
+    baseline: "PolicySet | None" = attrs.field(default=None, eq=False, repr=False)
+
+    _lookup: dict[str, dict] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_lookup", {
+            "fact": {f.path: f for f in self.facts},
+            "param": {p.name: p for p in self.params},
+            "period": {p.name: p for p in self.periods},
+            "action": {a.name: a for a in self.actions},
+            "rule": {r.name: r for r in self.rules},
+            "covers": dict(self.covers),
+        })
+
+    def fact(self, path: str) -> Fact:
+        return self._lookup["fact"][path]
+
+    def param(self, name: str) -> Param:
+        return self._lookup["param"][name]
+
+    def period(self, name: str) -> Period:
+        return self._lookup["period"][name]
+
+    def action(self, name: str) -> Action:
+        return self._lookup["action"][name]
+
+    def rule(self, name: str) -> Rule:
+        return self._lookup["rule"][name]
+
+    def covered_by(self, action: str) -> tuple[str, ...]:
+        """`action` itself and every action whose grant covers it (remedy subsumption)."""
+        return self._lookup["covers"].get(action, (action,))
+
+
+def modality_rank(polarity: str, modality: str | None) -> int:
+    """How favourable a modality is to the buyer (higher is better); None = action absent.
+
+    pro_buyer:    must_not 0 < absent 1 < may 2 < should 3 < must 4
+    pro_merchant: must 0 < should 1 < may 2 < absent 3 < must_not 4
+    """
+    if polarity == "pro_buyer":
+        return {"must_not": 0, None: 1, "may": 2, "should": 3, "must": 4}[modality]
+    return {"must": 0, "should": 1, "may": 2, None: 3, "must_not": 4}[modality]
+
+
+def walk_cond(cond: Cond):
+    """Every condition node below and including `cond`."""
+    stack = [cond]
+    while stack:
+        c = stack.pop()
+        yield c
+        if isinstance(c, (And, Or)):
+            stack.extend(c.items)
+        elif isinstance(c, NotCond):
+            stack.append(c.item)

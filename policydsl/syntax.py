@@ -1,0 +1,536 @@
+"""Source text → AST. Loads the shipped Lark grammar, builds nodes with spans,
+and turns Lark's exceptions into diagnostics written for policy authors."""
+
+from __future__ import annotations
+
+import functools
+import re
+from importlib import resources
+from pathlib import Path as FsPath
+
+import attrs
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
+from lark.lexer import PatternStr
+
+from policydsl import ast
+from policydsl.diagnostics import Diagnostic, did_you_mean
+from policydsl.source import Source, Span, point
+
+GRAMMAR_FILE = "policy.lark"
+MAX_SYNTAX_ERRORS = 20
+
+
+def grammar_text() -> str:
+    """The grammar shipped in the wheel (policydsl/grammar), or the checkout's grammar/ folder."""
+    packaged = resources.files("policydsl").joinpath("grammar").joinpath(GRAMMAR_FILE)
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    checkout = FsPath(__file__).resolve().parent.parent / "grammar" / GRAMMAR_FILE
+    return checkout.read_text(encoding="utf-8")
+
+
+@functools.cache
+def parser() -> Lark:
+    """The LALR parser, built once per process."""
+    return Lark(grammar_text(), parser="lalr", lexer="contextual", propagate_positions=True,
+                maybe_placeholders=True, start=["start", "declarations_only"])
+
+
+# ---- AST building --------------------------------------------------------------
+
+class _SyntaxProblem(Exception):
+    """A construct the grammar accepts only to reject it with a targeted message."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def _unquote(raw: str) -> str:
+    """Decode a double-quoted policy string: \\" \\\\ \\n \\t \\uXXXX escapes."""
+    body = raw[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch != "\\":
+            out.append(ch)
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in '"\\':
+            out.append(nxt)
+        elif nxt == "n":
+            out.append("\n")
+        elif nxt == "t":
+            out.append("\t")
+        elif nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2:i + 6]):
+            out.append(chr(int(body[i + 2:i + 6], 16)))
+            i += 6
+            continue
+        else:
+            raise ValueError(f"unknown escape `\\{nxt}`")
+        i += 2
+    return "".join(out)
+
+
+_UNITS = {"hour": "hours", "hours": "hours", "day": "days", "days": "days", "year": "years", "years": "years"}
+
+
+@v_args(meta=True)
+class _ToAst(Transformer):
+    """Lark tree → AST nodes. Every grammar rule has a method; a missing one raises."""
+
+    def __init__(self, source: Source) -> None:
+        super().__init__(visit_tokens=False)
+        self.source = source
+
+    # -- helpers
+    def span(self, meta) -> Span:
+        if getattr(meta, "empty", True):
+            return point(self.source, 1, 1)
+        return Span(self.source, meta.line, meta.column, meta.end_line, meta.end_column)
+
+    def tspan(self, tok: Token) -> Span:
+        return Span(self.source, tok.line, tok.column, tok.end_line, tok.end_column)
+
+    def name(self, tok: Token) -> ast.Name:
+        return ast.Name(text=str(tok), span=self.tspan(tok))
+
+    def string(self, tok: Token) -> str:
+        try:
+            return _unquote(str(tok))
+        except ValueError as exc:
+            raise _SyntaxProblem(Diagnostic(code="PD103", message=f"invalid string literal: {exc}",
+                                            span=self.tspan(tok),
+                                            hint="escapes are \\\" \\\\ \\n \\t and \\uXXXX")) from None
+
+    def __default__(self, data, children, meta):
+        raise AssertionError(f"grammar rule `{data}` has no AST mapping")
+
+    # -- top level
+    def start(self, meta, c):
+        return ast.Policy(header=c[0], declarations=tuple(c[1:]), span=self.span(meta))
+
+    def declarations_only(self, meta, c):
+        return tuple(c)
+
+    def header(self, meta, c):
+        return c[0]
+
+    def platform_header(self, meta, c):
+        return ast.PlatformHeader(name=self.string(c[0]), version=self.string(c[1]), span=self.span(meta))
+
+    def merchant_header(self, meta, c):
+        return ast.MerchantHeader(name=self.string(c[0]), version=self.string(c[1]),
+                                  extends=self.string(c[2]), span=self.span(meta))
+
+    def timezone_decl(self, meta, c):
+        return ast.TimezoneDecl(offset=self.string(c[0]), span=self.span(meta))
+
+    def now_decl(self, meta, c):
+        return ast.NowDecl(path=c[0], span=self.span(meta))
+
+    def clause_decl(self, meta, c):
+        return ast.ClauseDecl(clause=self.name(c[0]), title=self.string(c[1]), span=self.span(meta))
+
+    def name_list(self, meta, c):
+        return tuple(self.name(t) for t in c)
+
+    def enum_decl(self, meta, c):
+        return ast.EnumDecl(name=self.name(c[0]), values=c[1], span=self.span(meta))
+
+    def group_decl(self, meta, c):
+        return ast.GroupDecl(name=self.name(c[0]), enum=self.name(c[1]), members=c[2], span=self.span(meta))
+
+    def fact_decl(self, meta, c):
+        return ast.FactDecl(path=c[0], type=c[1], span=self.span(meta))
+
+    def type_ref(self, meta, c):
+        return ast.TypeRef(name=self.name(c[0]), optional=c[1] is not None, span=self.span(meta))
+
+    def require_decl(self, meta, c):
+        return ast.RequireDecl(left=c[0], op=str(c[1]), right=c[2], span=self.span(meta))
+
+    def param_decl(self, meta, c):
+        name, default, direction, per, cites = c
+        return ast.ParamDecl(name=self.name(name), default=default, direction=direction, per=per,
+                             cites=cites or (), span=self.span(meta))
+
+    def direction(self, meta, c):
+        return str(c[0])
+
+    def per_fact(self, meta, c):
+        return c[0]
+
+    def set_decl(self, meta, c):
+        name, for_value, value = c
+        return ast.SetDecl(name=self.name(name), for_value=for_value, value=value, span=self.span(meta))
+
+    def for_value(self, meta, c):
+        return self.name(c[0])
+
+    def period_decl(self, meta, c):
+        name, cites, body = c
+        return ast.PeriodDecl(name=self.name(name), cites=cites or (), body=body, span=self.span(meta))
+
+    def calendar_period(self, meta, c):
+        length, anchor, guard, joins = c
+        return ast.CalendarPeriod(length=length, anchor=anchor, guard=guard, joins=joins, span=self.span(meta))
+
+    def exact_period(self, meta, c):
+        length, anchor, guard, joins = c
+        return ast.ExactPeriod(length=length, anchor=anchor, guard=guard, joins=joins, span=self.span(meta))
+
+    def best_period(self, meta, c):
+        return ast.BestPeriod(members=c[0], joins=c[1], span=self.span(meta))
+
+    def length_param(self, meta, c):
+        return ast.LengthParam(name=self.name(c[0]), span=self.span(meta))
+
+    def length_fact(self, meta, c):
+        return ast.LengthFact(path=c[0], unit=_UNITS[str(c[1])], span=self.span(meta))
+
+    def length_const(self, meta, c):
+        return ast.LengthConst(duration=c[0], span=self.span(meta))
+
+    def period_guard(self, meta, c):
+        return ast.Guard(kind=str(c[0]), condition=c[1], span=self.span(meta))
+
+    def joins(self, meta, c):
+        return self.name(c[0])
+
+    def capability_decl(self, meta, c):
+        name, cites, *items = c
+        return ast.CapabilityDecl(name=self.name(name), cites=cites or (), items=tuple(items), span=self.span(meta))
+
+    def cap_times(self, meta, c):
+        return ast.CapTimes(count=int(c[0]), counted_by=c[1], span=self.span(meta))
+
+    def cap_each(self, meta, c):
+        return ast.CapEach(duration=c[0], span=self.span(meta))
+
+    def cap_within(self, meta, c):
+        return ast.CapWithin(duration=c[0], anchor=c[1], span=self.span(meta))
+
+    def cap_when(self, meta, c):
+        return ast.CapWhen(condition=c[0], span=self.span(meta))
+
+    def action_decl(self, meta, c):
+        return ast.ActionDecl(name=self.name(c[0]), polarity=str(c[1]), span=self.span(meta))
+
+    def remedy_decl(self, meta, c):
+        return ast.RemedyDecl(chain=tuple(self.name(t) for t in c), span=self.span(meta))
+
+    def let_decl(self, meta, c):
+        return ast.LetDecl(name=self.name(c[0]), condition=c[1], span=self.span(meta))
+
+    def scenario_decl(self, meta, c):
+        return ast.ScenarioDecl(clause=self.name(c[0]), condition=c[1], span=self.span(meta))
+
+    def rule_decl(self, meta, c):
+        name, cites, overrides, condition, *effects = c
+        return ast.RuleDecl(name=self.name(name), cites=cites or (), overrides=overrides or (),
+                            condition=condition, effects=tuple(effects), span=self.span(meta))
+
+    def cites(self, meta, c):
+        return tuple(self.name(t) for t in c)
+
+    def overrides(self, meta, c):
+        return tuple(self.name(t) for t in c)
+
+    def effect(self, meta, c):
+        return ast.Effect(modality=str(c[0]), action=self.name(c[1]), span=self.span(meta))
+
+    # -- conditions
+    def any_of(self, meta, c):
+        return c[0] if len(c) == 1 else ast.AnyOf(items=tuple(c), span=self.span(meta))
+
+    def all_of(self, meta, c):
+        return c[0] if len(c) == 1 else ast.AllOf(items=tuple(c), span=self.span(meta))
+
+    def negation(self, meta, c):
+        return ast.Not(item=c[0], span=self.span(meta))
+
+    def truth(self, meta, c):
+        return ast.Truth(path=c[0], span=self.span(meta))
+
+    def comparison(self, meta, c):
+        return ast.Comparison(left=c[0], op=str(c[1]), right=c[2], span=self.span(meta))
+
+    def bad_equals(self, meta, c):
+        raise _SyntaxProblem(Diagnostic(code="PD104", message="`=` is assignment; conditions compare with `==`",
+                                        span=self.span(meta), hint="write `==` to test equality"))
+
+    def membership(self, meta, c):
+        return ast.Membership(path=c[0], negated=False, values=c[1], span=self.span(meta))
+
+    def non_membership(self, meta, c):
+        return ast.Membership(path=c[0], negated=True, values=c[1], span=self.span(meta))
+
+    def is_null(self, meta, c):
+        return ast.IsNull(path=c[0], negated=False, span=self.span(meta))
+
+    def is_not_null(self, meta, c):
+        return ast.IsNull(path=c[0], negated=True, span=self.span(meta))
+
+    def within(self, meta, c):
+        return ast.Within(period=self.name(c[0]), span=self.span(meta))
+
+    def expired(self, meta, c):
+        return ast.Expired(period=self.name(c[0]), span=self.span(meta))
+
+    def in_scenario(self, meta, c):
+        return ast.InScenario(clause=self.name(c[0]), span=self.span(meta))
+
+    def constant(self, meta, c):
+        return ast.Constant(value=str(c[0]) == "true", span=self.span(meta))
+
+    def int_operand(self, meta, c):
+        return ast.IntLit(value=int(c[0]), span=self.span(meta))
+
+    def duration_operand(self, meta, c):
+        return c[0]
+
+    def set_literal(self, meta, c):
+        return ast.SetLiteral(values=c[0], span=self.span(meta))
+
+    def set_name(self, meta, c):
+        return ast.SetName(name=self.name(c[0]), span=self.span(meta))
+
+    # -- tests
+    def facts_decl(self, meta, c):
+        return ast.FactsDecl(name=self.name(c[0]), values=c[1], span=self.span(meta))
+
+    def test_decl(self, meta, c):
+        title, base, values, *expectations = c
+        return ast.TestDecl(title=self.string(title), base=None if base is None else self.name(base),
+                            values=values, expectations=tuple(expectations), span=self.span(meta))
+
+    def fact_values(self, meta, c):
+        return tuple(v for v in c if v is not None)
+
+    def fact_value(self, meta, c):
+        return ast.FactValue(path=c[0], value=c[1], span=self.span(meta))
+
+    def string_value(self, meta, c):
+        return ast.StringValue(text=self.string(c[0]), span=self.span(meta))
+
+    def int_value(self, meta, c):
+        return ast.IntValue(value=int(c[0]), span=self.span(meta))
+
+    def bool_value(self, meta, c):
+        return ast.BoolValue(value=str(c[0]) == "true", span=self.span(meta))
+
+    def null_value(self, meta, c):
+        return ast.NullValue(span=self.span(meta))
+
+    def name_value(self, meta, c):
+        return ast.NameValue(name=str(c[0]), span=self.span(meta))
+
+    def expect_action(self, meta, c):
+        return ast.ExpectAction(modality=str(c[0]), action=self.name(c[1]), span=self.span(meta))
+
+    def expect_absent(self, meta, c):
+        return ast.ExpectAbsent(action=self.name(c[0]), span=self.span(meta))
+
+    def expect_scenario(self, meta, c):
+        return ast.ExpectScenario(clause=self.name(c[0]), span=self.span(meta))
+
+    def expect_extension(self, meta, c):
+        return ast.ExpectExtension(eligible=str(c[0]) == "eligible", span=self.span(meta))
+
+    # -- lexical
+    def path(self, meta, c):
+        return ast.Path(segments=tuple(str(t) for t in c), span=self.span(meta))
+
+    def int_literal(self, meta, c):
+        return ast.IntLit(value=int(c[0]), span=self.span(meta))
+
+    def duration(self, meta, c):
+        return ast.Duration(amount=int(c[0]), unit=_UNITS[str(c[1])], span=self.span(meta))
+
+
+# ---- syntax errors ---------------------------------------------------------------
+
+_FRIENDLY = {
+    "NAME": "a name",
+    "CLAUSE_ID": "a clause ID such as `S3.1`",
+    "STRING": "a quoted string",
+    "INT": "a whole number",
+    "SIGNED_INT": "a whole number",
+    "MODALITY": "a modality (`must`, `should`, `may`, `must_not`)",
+    "COMPARE": "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+    "UNIT": "a unit (`hours`, `days`, `years`)",
+    "BOOL": "`true` or `false`",
+    "POLARITY": "`pro_buyer` or `pro_merchant`",
+    "DIRECTION": "`increase` or `decrease`",
+    "GUARD": "`when` or `unless`",
+    "ELIGIBILITY": "`eligible` or `ineligible`",
+    "OPTIONAL": "`?`",
+    "$END": "the end of the file",
+    "<declaration>": "a declaration (`rule`, `param`, `period`, `test`, …)",
+}
+
+_DECLARATION_KEYWORDS = ("timezone", "now", "clause", "enum", "group", "fact", "require", "param", "set",
+                         "period", "capability", "action", "remedy", "let", "scenario", "rule", "facts", "test")
+_RESUME = re.compile(r"^[ \t]*(?:%s)\b" % "|".join(_DECLARATION_KEYWORDS), re.MULTILINE)
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _FRIENDLY:
+        return _FRIENDLY[name]
+    for term in parser().terminals:
+        if term.name == name and isinstance(term.pattern, PatternStr):
+            return f"`{term.pattern.value}`"
+    return name.lower()
+
+
+def _expected_phrase(expected: set[str]) -> str:
+    keywords = {e for e in expected if _describe_terminal(e).strip("`") in _DECLARATION_KEYWORDS}
+    if len(keywords) >= 5:
+        expected = (expected - keywords) | {"<declaration>"}
+    names = sorted({_describe_terminal(e) for e in expected})
+    if len(names) > 8:
+        names = names[:8] + ["…"]
+    if len(names) == 1:
+        return names[0]
+    return "one of " + ", ".join(names)
+
+
+def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int) -> Diagnostic:
+    line = exc.line + offset_line if exc.line and exc.line > 0 else max(1, source.text.count("\n") + 1)
+    column = exc.column if exc.column and exc.column > 0 else 1
+    if isinstance(exc, UnexpectedCharacters):
+        ch = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
+        hint = None
+        if ch == "'":
+            hint = "strings are written in double quotes: \"…\""
+        elif ch in "&|":
+            hint = "combine conditions with `and`, `or` and `not`"
+        elif ch == "/" and source.text[exc.pos_in_stream:exc.pos_in_stream + 2] == "//":
+            hint = "comments start with `#`"
+        elif not ch.isascii():
+            hint = "names are ASCII (`a-z`, `0-9`, `_`); Unicode belongs in \"strings\" and # comments"
+        elif ch.isupper():
+            hint = "names are lower_case; clause IDs such as `S3.1` start with a capital letter"
+        return Diagnostic(code="PD100", message=f"unexpected character `{ch}`",
+                          span=point(source, line, column), hint=hint)
+    if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
+        tok = exc.token
+        expected = set(exc.accepts or exc.expected)
+        hint = _token_hint(str(tok), tok.type, expected)
+        width = max(1, len(str(tok))) if "\n" not in str(tok) else 1
+        return Diagnostic(code="PD101", message=f"unexpected `{tok}`; expected {_expected_phrase(expected)}",
+                          span=point(source, line, column, width), hint=hint)
+    expected = set(getattr(exc, "expected", None) or ())
+    text_lines = source.text.splitlines() or [""]
+    last = len(text_lines)
+    return Diagnostic(code="PD102",
+                      message="the file ends in the middle of a declaration"
+                              + (f"; expected {_expected_phrase(expected)}" if expected else ""),
+                      span=point(source, last, len(text_lines[-1]) + 1),
+                      hint="finish the last declaration" if expected else None)
+
+
+def _token_hint(text: str, token_type: str, expected: set[str]) -> str | None:
+    keyword_expected = {t for t in expected if any(t == term.name and isinstance(term.pattern, PatternStr)
+                                                   for term in parser().terminals)}
+    if "THEN" in expected and token_type == "MODALITY":
+        return "a rule's effects follow `then`: `when <condition> then must <action>`"
+    if token_type == "NAME":
+        words = [str(term.pattern.value) for term in parser().terminals
+                 if term.name in keyword_expected and isinstance(term.pattern, PatternStr)]
+        if "MODALITY" in expected:
+            words += ["must", "should", "may", "must_not"]
+        suggestion = did_you_mean(text, words)
+        if suggestion:
+            return suggestion
+    if text == "=" and "COMPARE" in expected:
+        return "conditions compare with `==`"
+    if text in ("&&", "||", "!"):
+        return "combine conditions with `and`, `or` and `not`"
+    return None
+
+
+@attrs.frozen
+class ParseResult:
+    policy: ast.Policy | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def parse(text: str, name: str = "<string>") -> ParseResult:
+    """Parse one policy file. Never raises on bad input: problems come back as diagnostics."""
+    source = Source(name, text)
+    diagnostics: list[Diagnostic] = []
+    comments: list[ast.Comment] = []
+    policy = _parse_part(source, text, "start", 0, diagnostics, comments)
+    if diagnostics:
+        return ParseResult(None, tuple(diagnostics))
+    assert isinstance(policy, ast.Policy)
+    return ParseResult(attrs.evolve(policy, comments=tuple(comments)), ())
+
+
+def _parse_part(source: Source, text: str, start: str, line_offset: int,
+                diagnostics: list[Diagnostic], comments: list[ast.Comment]) -> object | None:
+    """Parse `text` (a suffix of the source beginning at line_offset+1); after a syntax error,
+    resume at the next line that starts a declaration so that later errors are reported too."""
+    while True:
+        try:
+            tree = parser().parse(text, start=start)
+        except UnexpectedInput as exc:
+            diagnostics.append(_syntax_diagnostic(exc, source, line_offset))
+            if len(diagnostics) >= MAX_SYNTAX_ERRORS:
+                return None
+            error_line = (exc.line or 1)
+            resume = _next_declaration(text, error_line)
+            if resume is None:
+                return None
+            skipped_lines = text[:resume].count("\n")
+            line_offset += skipped_lines
+            text = text[resume:]
+            start = "declarations_only"
+            continue
+        break
+    if line_offset:
+        tree = _shift_lines(tree, line_offset)
+    if start == "start":
+        comments.extend(_comments(source, text))
+    try:
+        return _ToAst(source).transform(tree)
+    except VisitError as exc:
+        if isinstance(exc.orig_exc, _SyntaxProblem):
+            diagnostics.append(exc.orig_exc.diagnostic)
+            return None
+        raise
+
+
+def _next_declaration(text: str, after_line: int) -> int | None:
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    if after_line >= len(line_starts):
+        return None
+    match = _RESUME.search(text, line_starts[after_line])
+    return match.start() if match else None
+
+
+def _shift_lines(tree: Tree, offset: int) -> Tree:
+    for sub in tree.iter_subtrees():
+        if not sub.meta.empty:
+            sub.meta.line += offset
+            sub.meta.end_line += offset
+        for child in sub.children:
+            if isinstance(child, Token) and child.line is not None:
+                child.line += offset
+                child.end_line += offset
+    return tree
+
+
+def _comments(source: Source, text: str) -> list[ast.Comment]:
+    """Every `#` comment, found by lexing (so `#` inside strings is not a comment)."""
+    out = []
+    for tok in parser().lex(text, dont_ignore=True):
+        if tok.type == "COMMENT":
+            out.append(ast.Comment(text=str(tok), span=Span(source, tok.line, tok.column,
+                                                            tok.end_line, tok.end_column)))
+    return out
