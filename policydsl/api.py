@@ -1,0 +1,195 @@
+"""The library facade: load policy files once, then decide many requests.
+
+    >>> import policydsl
+    >>> ps = policydsl.load("my-shop.policy")          # baseline found by name
+    >>> ps.decide(facts).to_dict()["actions"]
+
+Functions here return result values holding every diagnostic; only `load`
+and `PolicySet.decide` raise (`PolicyDslError`, `FactsInputError`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+import attrs
+
+from policydsl import ast, ir
+from policydsl.decision import Decision
+from policydsl.diagnostics import Diagnostic, PolicyDslError
+from policydsl.evaluator import evaluate
+from policydsl.facts import FactsInputError, load_json, validate
+from policydsl.semantics import Analysis, analyze
+from policydsl.source import Source, point
+from policydsl.syntax import parse
+
+
+# ---- reading and parsing files --------------------------------------------------------
+
+@attrs.frozen
+class Parsed:
+    source: Source
+    policy: ast.Policy | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def read_source(path: str | Path) -> tuple[Source | None, list[Diagnostic]]:
+    """Read a UTF-8 text file; unreadable or non-UTF-8 input becomes a diagnostic."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        return None, [Diagnostic(code="PD001", message=f"cannot read `{name}`: {exc.strerror or exc}")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        src = Source(name, data.decode("utf-8", errors="replace"))
+        return None, [Diagnostic(code="PD105", message="the file is not UTF-8 text", span=point(src, line, col),
+                                 hint="save the file as UTF-8")]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return Source(name, text), []
+
+
+def parse_file(path: str | Path) -> Parsed:
+    source, diags = read_source(path)
+    if source is None:
+        return Parsed(Source(str(path), ""), None, tuple(diags))
+    result = parse(source.text, source.name)
+    return Parsed(result.policy.span.source if result.policy and result.policy.span else source,
+                  result.policy, result.diagnostics)
+
+
+# ---- finding the baseline ------------------------------------------------------------------
+
+def shipped_platform_dir() -> Path:
+    """Where the packaged platform policies live (inside the wheel, or the checkout's policies/)."""
+    packaged = resources.files("policydsl").joinpath("policies").joinpath("platform")
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "policies" / "platform"
+
+
+@functools.cache
+def _shipped_baselines() -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    directory = shipped_platform_dir()
+    for path in sorted(directory.glob("*.policy")):
+        parsed = parse_file(path)
+        if parsed.policy is not None and not parsed.policy.is_merchant:
+            out.setdefault(parsed.policy.name, path)
+    return out
+
+
+def find_baseline(name: str) -> Path | None:
+    """The shipped platform policy whose header names it `name`."""
+    return _shipped_baselines().get(name)
+
+
+# ---- analysing a policy set --------------------------------------------------------------------
+
+@attrs.frozen
+class LoadResult:
+    """The outcome of loading one policy set: IR when well-formed, and every diagnostic."""
+
+    analysis: Analysis | None
+    diagnostics: tuple[Diagnostic, ...]
+    platform: Parsed | None = None
+    merchant: Parsed | None = None
+
+    @property
+    def policy_set(self) -> ir.PolicySet | None:
+        return self.analysis.policy_set if self.analysis else None
+
+    @property
+    def ok(self) -> bool:
+        return self.policy_set is not None and not any(d.is_error for d in self.diagnostics)
+
+
+def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None) -> LoadResult:
+    """Parse and analyse one policy set: a platform file, a merchant file (its baseline found by
+    name unless `baseline` is given), or a platform file plus a merchant file."""
+    parsed = [parse_file(p) for p in paths]
+    diags = [d for p in parsed for d in p.diagnostics]
+    if diags:
+        return LoadResult(None, tuple(diags))
+    platforms = [p for p in parsed if not p.policy.is_merchant]
+    merchants = [p for p in parsed if p.policy.is_merchant]
+    if baseline is not None:
+        base = parse_file(baseline)
+        if base.diagnostics:
+            return LoadResult(None, base.diagnostics)
+        platforms.insert(0, base)
+    if len(merchants) > 1:
+        return LoadResult(None, tuple(
+            Diagnostic(code="PD002", message="a policy set holds one merchant policy; check merchant files one by "
+                                             "one", span=m.policy.header.span) for m in merchants[1:]))
+    if len(platforms) > 1 or not platforms and not merchants:
+        return LoadResult(None, (Diagnostic(code="PD002", message="give one platform policy (or a merchant policy "
+                                                                  "whose baseline is found by name)"),))
+    if not platforms:
+        merchant = merchants[0]
+        wanted = merchant.policy.header.extends
+        path = find_baseline(wanted)
+        if path is None:
+            known = ", ".join(f"`{n}`" for n in _shipped_baselines()) or "none"
+            return LoadResult(None, (Diagnostic(code="PD212", message=f"no baseline named `{wanted}` is installed",
+                                                span=merchant.policy.header.span,
+                                                hint=f"installed baselines: {known}; or pass --baseline PATH"),))
+        base = parse_file(path)
+        if base.diagnostics:
+            return LoadResult(None, base.diagnostics)
+        platforms = [base]
+    platform = platforms[0]
+    merchant = merchants[0] if merchants else None
+    analysis = analyze(platform.policy, merchant.policy if merchant else None)
+    return LoadResult(analysis, analysis.diagnostics, platform, merchant)
+
+
+# ---- the public policy set ------------------------------------------------------------------------
+
+DecideFn = Callable[[Mapping[str, Any]], Decision]
+
+
+class PolicySet:
+    """A loaded, checked policy set. Load once; `decide` is cheap and thread-safe."""
+
+    def __init__(self, policy_set: ir.PolicySet, *, enforce_baseline: bool = True) -> None:
+        self.ir = policy_set
+        self.enforce_baseline = enforce_baseline
+
+    @property
+    def name(self) -> str:
+        return self.ir.merchant or self.ir.name
+
+    def validate(self, facts: Mapping[str, Any], source: Source | None = None) -> dict[str, Any]:
+        """Validate facts; raise FactsInputError listing every problem."""
+        return validate(facts, self.ir, source)
+
+    def decide(self, facts: Mapping[str, Any]) -> Decision:
+        """Decide one request given as JSON-like data (SPEC §2)."""
+        return evaluate(self.ir, validate(facts, self.ir), enforce_baseline=self.enforce_baseline)
+
+    def decide_json(self, text: str, name: str = "<facts>") -> Decision:
+        source = Source(name, text)
+        return evaluate(self.ir, validate(load_json(text, source), self.ir, source),
+                        enforce_baseline=self.enforce_baseline)
+
+
+def load(*paths: str | Path, baseline: str | Path | None = None) -> PolicySet:
+    """Load and check a policy set; raise PolicyDslError with every diagnostic if it is not well-formed."""
+    result = load_set(paths, baseline)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or result.policy_set is None:
+        raise PolicyDslError(errors or [Diagnostic(code="PD002", message="no policy set was loaded")])
+    return PolicySet(result.policy_set)
+
+
+__all__ = ["FactsInputError", "LoadResult", "PolicySet", "find_baseline", "load", "load_set", "parse_file",
+           "read_source"]

@@ -1,0 +1,48 @@
+"""`policydsl check`: check each file as its own policy set and collect every diagnostic."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import attrs
+
+from policydsl.api import load_set
+from policydsl.diagnostics import Diagnostic
+
+
+@attrs.frozen
+class CheckReport:
+    files: tuple[Path, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def valid(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def exit_code(self) -> int:
+        """0 valid, 1 favourability violations only, 2 any syntax, name, type or usage error."""
+        errors = [d for d in self.diagnostics if d.is_error]
+        if not errors:
+            return 0
+        return 1 if all(d.code.startswith("PD3") and d.code != "PD306" for d in errors) else 2
+
+
+def check_file(path: Path, baseline: str | Path | None = None) -> list[Diagnostic]:
+    """Syntax, names and types; for a merchant file also favourability against its baseline."""
+    result = load_set([path], baseline)
+    diags = list(result.diagnostics)
+    ps = result.policy_set
+    if ps is not None and ps.baseline is not None and not any(d.is_error for d in diags):
+        from policydsl.check import check_merchant
+
+        diags.extend(check_merchant(ps).diagnostics)
+    return diags
+
+
+def check_files(paths: Sequence[Path], baseline: str | Path | None = None) -> CheckReport:
+    diags: list[Diagnostic] = []
+    for path in paths:
+        diags.extend(check_file(path, baseline))
+    return CheckReport(tuple(paths), tuple(diags))

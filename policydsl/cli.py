@@ -1,0 +1,254 @@
+"""The `policydsl` command line. Thin: parse options, call the library, render, map to exit codes.
+
+Exit codes (SPEC §5): 0 ok, 1 policy violations or failed tests, 2 usage, syntax or input errors.
+"""
+
+from __future__ import annotations
+
+import enum
+import io
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from policydsl import __version__
+from policydsl.api import PolicySet, load_set
+from policydsl.batch import decide_line, is_json_lines, iter_lines
+from policydsl.codes import ERROR_CODES
+from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
+                                   render_text, sorted_diagnostics)
+from policydsl.explain import explain_decision
+from policydsl.facts import load_json, validate
+from policydsl.evaluator import evaluate
+from policydsl.source import Source
+
+
+class ExitCode(enum.IntEnum):
+    OK = 0
+    VIOLATIONS = 1  # policy violations or failed tests
+    ERROR = 2  # usage, syntax or input errors
+
+
+def policy_files(paths: tuple[str, ...]) -> list[Path]:
+    """Expand directories into their *.policy files (sorted, recursive)."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p)
+        if path.is_dir():
+            out.extend(sorted(path.rglob("*.policy")))
+        else:
+            out.append(path)
+    return out
+
+
+def echo_diagnostics(diags: list[Diagnostic], err: bool = True) -> None:
+    if diags:
+        click.echo(render_text(sorted_diagnostics(diags)), err=err)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="policydsl")
+def main() -> None:
+    """policydsl: after-sales policy as code.
+
+    Write the platform baseline and merchant policies in .policy files, check
+    them (names, types, and that no merchant rule is stricter than the
+    baseline), test them, and evaluate after-sales requests against them.
+
+    \b
+    Example:
+      policydsl check policies/
+      policydsl eval policies/platform/after_sales.policy --facts request.json --explain
+    """
+
+
+# ---- check ------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--baseline", type=click.Path(), help="Platform policy to check merchant files against "
+                                                    "(default: the installed baseline named by `extends`).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output for people, tools, code scanning, or GitHub annotations.")
+def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
+    """Check policy files: syntax, names, types, and (for merchant files) that no rule is
+    stricter than the platform baseline. Directories are searched for *.policy files.
+
+    \b
+    Example:
+      policydsl check policies/merchants/fruit_shop.policy --format github
+    """
+    from policydsl.checking import check_files
+
+    report = check_files(policy_files(files), baseline)
+    diags = sorted_diagnostics(report.diagnostics)
+    if fmt == "json":
+        click.echo(render_json(diags, files=[str(f) for f in report.files], valid=report.valid))
+    elif fmt == "sarif":
+        click.echo(render_sarif(diags, tool_version=__version__))
+    elif fmt == "github":
+        if diags:
+            click.echo(render_github(diags))
+    else:
+        if diags:
+            click.echo(render_text(diags))
+        n_err = sum(1 for d in diags if d.is_error)
+        n_warn = len(diags) - n_err
+        status = "ok" if n_err == 0 else "failed"
+        click.echo(f"{'' if not diags else chr(10)}checked {len(report.files)} file(s): {status}, "
+                   f"{n_err} error(s), {n_warn} warning(s)")
+    sys.exit(report.exit_code)
+
+
+# ---- eval -------------------------------------------------------------------------------
+
+def load_policy(files: tuple[str, ...], baseline: str | None) -> PolicySet:
+    result = load_set(policy_files(files), baseline)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or result.policy_set is None:
+        echo_diagnostics(errors or list(result.diagnostics))
+        sys.exit(ExitCode.ERROR)
+    return PolicySet(result.policy_set)
+
+
+@main.command("eval")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--facts", "facts_path", required=True, type=click.Path(allow_dash=True),
+              help="A facts JSON file (one request), or JSON Lines (one request a line); - reads stdin.")
+@click.option("--baseline", type=click.Path(), help="Platform policy for a merchant file (default: by name).")
+@click.option("--explain", is_flag=True, help="Print a readable explanation instead of JSON.")
+@click.option("--pretty", is_flag=True, help="Indent the JSON of a single decision.")
+def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain: bool, pretty: bool) -> None:
+    """Evaluate after-sales requests against a policy set and print each decision as JSON.
+
+    A bad line of a JSON Lines batch becomes an error record carrying its line number; the
+    batch goes on, and the exit code is 2 if any line failed.
+
+    \b
+    Example:
+      policydsl eval policies/platform/after_sales.policy --facts request.json
+      policydsl eval my-shop.policy --facts requests.jsonl > decisions.jsonl
+    """
+    policy = load_policy(files, baseline)
+    name = "<stdin>" if facts_path == "-" else facts_path
+    try:
+        if facts_path.endswith((".jsonl", ".ndjson")):
+            with open(facts_path, encoding="utf-8") as stream:  # streamed: constant memory
+                sys.exit(eval_lines(policy, iter_lines(stream), name))
+        text = sys.stdin.read() if facts_path == "-" else Path(facts_path).read_text(encoding="utf-8")
+    except OSError as exc:
+        echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
+        sys.exit(ExitCode.ERROR)
+    except UnicodeDecodeError:
+        echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text")])
+        sys.exit(ExitCode.ERROR)
+    if is_json_lines(name, text):
+        sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name))
+    sys.exit(eval_single(policy, text, name, explain, pretty))
+
+
+def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
+    source = Source(name, text)
+    try:
+        facts = validate(load_json(text, source), policy.ir, source)
+    except PolicyDslError as exc:
+        echo_diagnostics(list(exc.diagnostics))
+        return ExitCode.ERROR
+    decision = evaluate(policy.ir, facts)
+    if explain:
+        click.echo(explain_decision(decision, policy.ir))
+    else:
+        click.echo(decision.to_json(indent=2 if pretty else None))
+    return ExitCode.OK
+
+
+def eval_lines(policy: PolicySet, lines, name: str) -> int:
+    failed = 0
+    out = click.get_text_stream("stdout")
+    for number, text in lines:
+        ok, line = decide_line(policy, number, text, name)
+        failed += not ok
+        out.write(line + "\n")
+    if failed:
+        click.echo(f"{failed} line(s) of {name} were not valid facts (see the error records)", err=True)
+    return ExitCode.ERROR if failed else ExitCode.OK
+
+
+# ---- test -------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--baseline", type=click.Path(), help="Platform policy for merchant files (default: by name).")
+@click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
+def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
+    """Run the `test` blocks of policy files and report clause coverage.
+
+    Each file is tested as its own policy set (a merchant file with its baseline).
+
+    \b
+    Example:
+      policydsl test policies/
+    """
+    from policydsl.testing import coverage, run_test
+
+    exit_code = ExitCode.OK
+    total = failed = 0
+    for path in policy_files(files):
+        result = load_set([path], baseline)
+        errors = [d for d in result.diagnostics if d.is_error]
+        if errors or result.analysis is None or result.policy_set is None:
+            echo_diagnostics(errors)
+            exit_code = ExitCode.ERROR
+            continue
+        ps = result.policy_set
+        origin = "merchant" if ps.merchant else "platform"
+        cases = [c for c in result.analysis.tests if c.origin == origin]
+        results = [run_test(ps, c) for c in cases]
+        click.echo(f"{path}: {sum(r.passed for r in results)}/{len(results)} tests passed")
+        for r in results:
+            total += 1
+            if not r.passed:
+                failed += 1
+                click.echo(f"  FAIL {r.span}: {r.title}")
+                for f in r.failures:
+                    click.echo(f"       {f}")
+            elif verbose:
+                click.echo(f"  ok   {r.title}")
+        if origin == "platform":
+            cov = coverage(ps, results)
+            click.echo(f"  clauses with a test ({len(cov.clauses_tested)}): {' '.join(cov.clauses_tested)}")
+            click.echo(f"  clauses without a test ({len(cov.clauses_untested)}): "
+                       f"{' '.join(cov.clauses_untested) or '-'}")
+        else:
+            cov = coverage(ps, results)
+        mine = [r.name for r in ps.rules if r.source == origin]
+        never = [n for n in cov.rules_never_fired if n in mine]
+        click.echo(f"  rules no test fires ({len(never)}): {' '.join(never) or '-'}")
+    if failed and exit_code == ExitCode.OK:
+        exit_code = ExitCode.VIOLATIONS
+    click.echo(f"{total - failed}/{total} tests passed")
+    sys.exit(exit_code)
+
+
+# ---- explain ----------------------------------------------------------------------------
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a diagnostic code (see docs/error-codes.md for the full table).
+
+    \b
+    Example:
+      policydsl explain PD301
+    """
+    meaning = ERROR_CODES.get(code.upper())
+    if meaning is None:
+        click.echo(f"unknown code `{code}`; codes are PD001–PD408 (policydsl explain PD201)", err=True)
+        sys.exit(ExitCode.ERROR)
+    click.echo(f"{code.upper()}: {meaning}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,94 @@
+"""Decisions: the immutable result of evaluating a policy set on one request (SPEC §3)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import attrs
+
+
+@attrs.frozen
+class ActionEntry:
+    action: str
+    modality: str
+    cites: tuple[str, ...]
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "modality": self.modality, "cites": list(self.cites), "source": self.source}
+
+
+@attrs.frozen
+class PeriodEntry:
+    name: str
+    length: int
+    unit: str  # "days" | "hours"
+    deadline: str | None  # last instant inside the period; None while it has not started
+    expired: bool
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, self.unit: self.length, "deadline": self.deadline, "expired": self.expired,
+                "source": self.source}
+
+
+@attrs.frozen
+class Extension:
+    eligible: bool
+    remaining: int
+    why: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"eligible": self.eligible, "remaining": self.remaining, "why": self.why}
+
+
+@attrs.frozen
+class Override:
+    """A merchant rule (or setting) that was void for these facts (G3); the baseline applied."""
+
+    rule: str
+    clause: tuple[str, ...]
+    action: str
+    merchant: str | None
+    baseline: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "clause": list(self.clause), "action": self.action,
+                "merchant": self.merchant or "absent", "baseline": self.baseline or "absent"}
+
+
+@attrs.frozen
+class Decision:
+    scenario: tuple[str, ...]
+    actions: tuple[ActionEntry, ...]
+    periods: tuple[PeriodEntry, ...]
+    extension: Extension | None
+    overridden: tuple[Override, ...]
+    trace: tuple[str, ...]
+
+    def modality(self, action: str) -> str | None:
+        for a in self.actions:
+            if a.action == action:
+                return a.modality
+        return None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": list(self.scenario),
+            "actions": [a.to_dict() for a in self.actions],
+            "periods": [p.to_dict() for p in self.periods],
+            "extension": self.extension.to_dict() if self.extension else None,
+            "overridden": [o.to_dict() for o in self.overridden],
+            "trace": list(self.trace),
+        }
+
+    def to_json(self, *, indent: int | None = None) -> str:
+        return dumps(self.to_dict(), indent=indent)
+
+
+def dumps(doc: Any, *, indent: int | None = None) -> str:
+    """The one JSON encoding policydsl prints: fixed key order, UTF-8 text, no spaces on one line."""
+    if indent is None:
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(doc, ensure_ascii=False, indent=indent)

@@ -1,0 +1,281 @@
+"""The reference evaluator: interprets the IR of a policy set on validated facts.
+
+Semantics (README, "Evaluation"):
+1. Periods: a calendar period of N days is open while the local date of `now`
+   is at most the local date of its anchor plus N; an exact period while
+   `now <= anchor + length`. A null anchor means the period has not started
+   (the request is inside it); a null length fact or a false guard means the
+   period does not apply. `most favourable of` takes the latest deadline.
+2. Rules fire when their condition holds. A fired rule suppresses the rules it
+   `overrides`. Among the remaining rules, each action takes the modality most
+   favourable to the buyer (ties keep every rule's cites).
+3. G3: for a merchant set, wherever the merchant's effective modality for an
+   action (remedy subsumption counted) is less favourable than the baseline's,
+   the baseline entry applies and the void merchant rule is reported.
+
+The compiled engine (policydsl.codegen) must agree with this module exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import attrs
+
+from policydsl import ir
+from policydsl.decision import ActionEntry, Decision, Extension, Override, PeriodEntry
+from policydsl.timeutil import US_PER_DAY, US_PER_HOUR, end_of_local_day, format_timestamp, local_day
+
+
+@attrs.frozen
+class PeriodState:
+    applies: bool
+    started: bool
+    deadline: int | None  # last microsecond inside
+    within: bool
+    expired: bool
+    length: int
+    unit: str
+
+
+NOT_APPLICABLE = PeriodState(False, False, None, False, False, 0, "days")
+
+
+@attrs.frozen
+class Outcome:
+    """Everything one policy set concludes from one set of facts, before G3."""
+
+    scenarios: tuple[str, ...]
+    fired: tuple[ir.Rule, ...]
+    suppressed: dict[str, str]  # rule name -> the rule that overrode it
+    chosen: dict[str, tuple[str, tuple[ir.Rule, ...]]]  # action -> (modality, rules giving it)
+    periods: dict[str, PeriodState]
+
+
+class _Run:
+    """One evaluation: facts plus memoised period states."""
+
+    def __init__(self, ps: ir.PolicySet, facts: Mapping[str, Any]) -> None:
+        self.ps = ps
+        self.facts = facts
+        self.tz = ps.timezone_minutes
+        self.now = facts[ps.now]
+        self.states: dict[str, PeriodState] = {}
+
+    def term(self, t: ir.IntTerm) -> int | None:
+        if isinstance(t, ir.Const):
+            return t.value
+        if isinstance(t, ir.FactInt):
+            return self.facts[t.path]
+        param = self.ps.param(t.name)
+        return param.value_for(self.facts[param.per] if param.per else None)
+
+    def cond(self, c: ir.Cond) -> bool:
+        kind = type(c)
+        if kind is ir.And:
+            return all(self.cond(i) for i in c.items)
+        if kind is ir.Or:
+            return any(self.cond(i) for i in c.items)
+        if kind is ir.NotCond:
+            return not self.cond(c.item)
+        if kind is ir.BoolFact:
+            return self.facts[c.path] is True
+        if kind is ir.EnumIn:
+            return self.facts[c.path] in c.values
+        if kind is ir.IsNull:
+            return self.facts[c.path] is None
+        if kind is ir.Compare:
+            left, right = self.term(c.left), self.term(c.right)
+            return left is not None and right is not None and compare(left, c.op, right)
+        if kind is ir.Within:
+            return self.period(c.period).within
+        if kind is ir.Expired:
+            return self.period(c.period).expired
+        if kind is ir.TrueCond:
+            return True
+        if kind is ir.FalseCond:
+            return False
+        raise AssertionError(f"evaluator has no case for {kind.__name__}")
+
+    def period(self, name: str) -> PeriodState:
+        state = self.states.get(name)
+        if state is None:
+            state = self.states[name] = self.compute_period(self.ps.period(name))
+        return state
+
+    def compute_period(self, p: ir.Period) -> PeriodState:
+        if isinstance(p, ir.BestPeriod):
+            members = [self.period(m) for m in p.members]
+            applicable = [m for m in members if m.applies]
+            if not applicable:
+                return NOT_APPLICABLE
+            best = max(applicable, key=lambda m: (not m.started, m.deadline or 0))
+            if not best.started:
+                return PeriodState(True, False, None, True, False, best.length, best.unit)
+            return PeriodState(True, True, best.deadline, best.within, not best.within, best.length, best.unit)
+        if not self.cond(p.guard):
+            return NOT_APPLICABLE
+        length = self.term(p.length)
+        unit = "days" if isinstance(p, ir.CalendarPeriod) else p.unit
+        if length is None:
+            return NOT_APPLICABLE
+        anchor = self.facts[p.anchor]
+        if anchor is None:
+            return PeriodState(True, False, None, True, False, length, unit)
+        if isinstance(p, ir.CalendarPeriod):
+            deadline = end_of_local_day(local_day(anchor, self.tz) + length, self.tz)
+        else:
+            deadline = anchor + length * (US_PER_HOUR if unit == "hours" else US_PER_DAY)
+        within = self.now <= deadline
+        return PeriodState(True, True, deadline, within, not within, length, unit)
+
+
+def compare(left: int, op: str, right: int) -> bool:
+    if op == "<":
+        return left < right
+    if op == "<=":
+        return left <= right
+    if op == "==":
+        return left == right
+    if op == "!=":
+        return left != right
+    if op == ">=":
+        return left >= right
+    return left > right
+
+
+def outcome(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Outcome:
+    """Fire the rules of one policy set (no G3)."""
+    run = _Run(ps, facts)
+    scenarios = tuple(s.clause for s in ps.scenarios if run.cond(s.condition))
+    fired = tuple(r for r in ps.rules if run.cond(r.condition))
+    suppressed: dict[str, str] = {}
+    for r in fired:
+        for victim in r.overrides:
+            suppressed.setdefault(victim, r.name)
+    chosen: dict[str, tuple[str, tuple[ir.Rule, ...]]] = {}
+    for r in fired:
+        if r.name in suppressed:
+            continue
+        for e in r.effects:
+            polarity = ps.action(e.action).polarity
+            current = chosen.get(e.action)
+            rank = ir.modality_rank(polarity, e.modality)
+            if current is None or rank > ir.modality_rank(polarity, current[0]):
+                chosen[e.action] = (e.modality, (r,))
+            elif rank == ir.modality_rank(polarity, current[0]):
+                chosen[e.action] = (current[0], current[1] + (r,))
+    for p in ps.periods:
+        run.period(p.name)
+    return Outcome(scenarios, fired, suppressed, chosen, dict(run.states))
+
+
+def effective_rank(ps: ir.PolicySet, chosen: Mapping[str, tuple[str, Any]], action: str) -> int:
+    """How favourable the decision is on `action`, counting stronger remedies that cover it."""
+    polarity = ps.action(action).polarity
+    rank = ir.modality_rank(polarity, chosen[action][0] if action in chosen else None)
+    if polarity == "pro_buyer":
+        for stronger in ps.covered_by(action):
+            if stronger in chosen:
+                rank = max(rank, ir.modality_rank("pro_buyer", chosen[stronger][0]))
+    return rank
+
+
+def evaluate(ps: ir.PolicySet, facts: Mapping[str, Any], *, enforce_baseline: bool = True) -> Decision:
+    """Decide one request. `facts` must come from `policydsl.facts.validate`."""
+    mine = outcome(ps, facts)
+    chosen = dict(mine.chosen)
+    overridden: list[Override] = []
+    if ps.baseline is not None and enforce_baseline:
+        base = outcome(ps.baseline, facts)
+        for action in ps.actions:
+            name = action.name
+            if effective_rank(ps, mine.chosen, name) >= effective_rank(ps.baseline, base.chosen, name):
+                continue
+            base_entry = base.chosen.get(name)
+            clause = _cites(base_entry[1]) if base_entry else ()
+            overridden.append(Override(rule=_culprits(ps, mine, base, name), clause=clause, action=name,
+                                       merchant=mine.chosen[name][0] if name in mine.chosen else None,
+                                       baseline=base_entry[0] if base_entry else None))
+            if base_entry is None:
+                chosen.pop(name, None)
+            else:
+                chosen[name] = base_entry
+    actions = tuple(ActionEntry(a.name, chosen[a.name][0], _cites(chosen[a.name][1]), chosen[a.name][1][0].source)
+                    for a in ps.actions if a.name in chosen)
+    return Decision(scenario=mine.scenarios, actions=actions, periods=_periods(ps, mine),
+                    extension=_extension(ps, facts), overridden=tuple(overridden), trace=_trace(ps, mine, facts))
+
+
+def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
+    out: list[str] = []
+    for r in rules:
+        out.extend(c for c in r.cites if c not in out)
+    return tuple(out)
+
+
+def _culprits(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: str) -> str:
+    """The merchant rules (or settings) that made `action` less favourable than the baseline."""
+    relevant = set(ps.covered_by(action))
+    victims = {r.name for r in base.fired if any(e.action in relevant for e in r.effects)}
+    names = sorted({mine.suppressed[v] for v in victims if v in mine.suppressed})
+    if not names:
+        names = [f"set {p.name}" for p in ps.params if p.source == "merchant" and p.value != p.platform_default]
+        names += [f"set {p.name} for {k}" for p in ps.params for k, v in p.by_value]
+    return ", ".join(names) if names else "merchant policy"
+
+
+def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:
+    out = []
+    for p in ps.periods:
+        st = o.periods[p.name]
+        if not st.applies:
+            continue
+        deadline = format_timestamp(st.deadline, ps.timezone_minutes) if st.deadline is not None else None
+        out.append(PeriodEntry(p.name, st.length, st.unit, deadline, st.expired, p.source))
+    return tuple(out)
+
+
+def _extension(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Extension | None:
+    if not ps.capabilities:
+        return None
+    cap = ps.capabilities[0]
+    run = _Run(ps, facts)
+    used = facts[cap.counted_by] if cap.counted_by else 0
+    remaining = max(0, cap.max_times - used)
+    anchor = facts[cap.anchor]
+    limit = anchor + cap.within_hours * US_PER_HOUR if anchor is not None else None
+    cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
+    if not run.cond(cap.when):
+        return Extension(False, remaining, f"not available: the order does not meet the capability's condition"
+                                           f" (e.g. not settled yet){cite}")
+    if remaining == 0:
+        return Extension(False, 0, f"not available: all {cap.max_times} extensions are used{cite}")
+    if limit is None or facts[ps.now] > limit:
+        until = format_timestamp(limit, ps.timezone_minutes) if limit is not None else "an unknown time"
+        return Extension(False, remaining, f"not available: the request is after {until}, the end of the "
+                                           f"extension window{cite}")
+    until = format_timestamp(limit, ps.timezone_minutes)
+    return Extension(True, remaining, f"{remaining} of {cap.max_times} extensions left, {cap.each_days} days each, "
+                                      f"until {until}{cite}")
+
+
+def _trace(ps: ir.PolicySet, o: Outcome, facts: Mapping[str, Any]) -> tuple[str, ...]:
+    lines = [f"scenario {s} holds" for s in o.scenarios]
+    for r in o.fired:
+        read = ", ".join(f"{p}={_show(facts[p], ps, p)}" for p in r.reads)
+        effects = ", ".join(f"{e.modality} {e.action}" for e in r.effects)
+        status = f"suppressed by {o.suppressed[r.name]}" if r.name in o.suppressed else f"gives {effects}"
+        lines.append(f"{r.source} rule {r.name} fired [{read}]: {status}")
+    return tuple(lines)
+
+
+def _show(value: Any, ps: ir.PolicySet, path: str) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if ps.fact(path).kind == "timestamp":
+        return format_timestamp(value, ps.timezone_minutes)
+    return str(value)
