@@ -413,6 +413,7 @@ class RuleDecl:
     overrides: tuple[Name, ...]
     condition: Condition
     effects: tuple[Effect, ...]
+    replaces: tuple[Name, ...] = ()
     span: Span = _span()
 
 

@@ -191,11 +191,16 @@ def evaluate(ps: ir.PolicySet, facts: Mapping[str, Any], *, enforce_baseline: bo
         base = outcome(ps.baseline, facts)
         for action in ps.actions:
             name = action.name
-            if effective_rank(ps, mine.chosen, name) >= effective_rank(ps.baseline, base.chosen, name):
+            floor = effective_rank(ps.baseline, base.chosen, name)
+            if effective_rank(ps, mine.chosen, name) >= floor:
                 continue
             base_entry = base.chosen.get(name)
+            if ir.modality_rank(action.polarity, base_entry[0] if base_entry else None) < floor:
+                continue  # the baseline grants a stronger remedy covering it; that one is restored
+
             clause = _cites(base_entry[1]) if base_entry else ()
-            overridden.append(Override(rule=_culprits(ps, mine, base, name), clause=clause, action=name,
+            culprits = void_merchant_rules(ps, mine, base, name)
+            overridden.append(Override(rule=", ".join(culprits) or "merchant policy", clause=clause, action=name,
                                        merchant=mine.chosen[name][0] if name in mine.chosen else None,
                                        baseline=base_entry[0] if base_entry else None))
             if base_entry is None:
@@ -215,15 +220,28 @@ def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _culprits(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: str) -> str:
-    """The merchant rules (or settings) that made `action` less favourable than the baseline."""
+def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: str) -> list[str]:
+    """The merchant rules that made `action` less favourable than the baseline: those that
+    suppressed a baseline rule giving it (or a remedy covering it). Empty when the cause is a
+    parameter setting instead; then the `set` declarations that differ are named. A merchant
+    rule that itself gives a pro-merchant action a harsher modality counts too."""
     relevant = set(ps.covered_by(action))
     victims = {r.name for r in base.fired if any(e.action in relevant for e in r.effects)}
-    names = sorted({mine.suppressed[v] for v in victims if v in mine.suppressed})
-    if not names:
-        names = [f"set {p.name}" for p in ps.params if p.source == "merchant" and p.value != p.platform_default]
-        names += [f"set {p.name} for {k}" for p in ps.params for k, v in p.by_value]
-    return ", ".join(names) if names else "merchant policy"
+    replaced = {old: r.name for r in ps.rules for old in r.replaces}
+    names = {mine.suppressed[v] for v in victims if v in mine.suppressed}
+    names.update(replaced[v] for v in victims if v in replaced)
+    assert ps.baseline is not None
+    floor = effective_rank(ps.baseline, base.chosen, action)
+    polarity = ps.action(action).polarity
+    names.update(r.name for r in mine.fired
+                 if r.source == ir.MERCHANT and r.name not in mine.suppressed
+                 and any(e.action == action and ir.modality_rank(polarity, e.modality) < floor for e in r.effects))
+    if names:
+        return sorted(names)
+        return names
+    settings = [f"set {p.name}" for p in ps.params if p.source == ir.MERCHANT and p.value != p.platform_default]
+    settings += [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
+    return settings
 
 
 def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:

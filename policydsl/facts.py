@@ -168,3 +168,15 @@ def kind_of(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     return "an object"
+
+
+def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
+    """{"order.paid_at": x} → {"order": {"paid_at": x}}, keys in first-seen order."""
+    out: dict[str, Any] = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return out

@@ -168,6 +168,7 @@ class Param:
     value_sources: tuple[tuple[str, str], ...] = ()
     cites: tuple[str, ...] = ()
     span: Span | None = _span()
+    set_spans: tuple[tuple[str | None, Span], ...] = attrs.field(default=(), eq=False, repr=False)
 
     def value_for(self, key: str | None) -> int:
         for k, v in self.by_value:
@@ -270,6 +271,7 @@ class Rule:
     effects: tuple[Effect, ...]
     reads: tuple[str, ...]  # fact paths the condition reads, for the trace
     span: Span | None = _span()
+    replaces: tuple[str, ...] = ()  # baseline rules this merchant rule removed from the set
 
 
 @frozen

@@ -47,6 +47,7 @@ class _SyntaxProblem(Exception):
         self.diagnostic = diagnostic
 
 
+
 def _unquote(raw: str) -> str:
     """Decode a double-quoted policy string: \\" \\\\ \\n \\t \\uXXXX escapes."""
     body = raw[1:-1]
@@ -85,6 +86,9 @@ class _ToAst(Transformer):
     def __init__(self, source: Source) -> None:
         super().__init__(visit_tokens=False)
         self.source = source
+        # Constructs the grammar accepts only to reject (PD103, PD104): every one is recorded
+        # and a placeholder keeps the transform going, so all of them are reported.
+        self.problems: list[Diagnostic] = []
 
     # -- helpers
     def span(self, meta) -> Span:
@@ -102,9 +106,10 @@ class _ToAst(Transformer):
         try:
             return _unquote(str(tok))
         except ValueError as exc:
-            raise _SyntaxProblem(Diagnostic(code="PD103", message=f"invalid string literal: {exc}",
+            self.problems.append(Diagnostic(code="PD103", message=f"invalid string literal: {exc}",
                                             span=self.tspan(tok),
-                                            hint="escapes are \\\" \\\\ \\n \\t and \\uXXXX")) from None
+                                            hint="escapes are \\\" \\\\ \\n \\t and \\uXXXX"))
+            return str(tok)[1:-1]
 
     def __default__(self, data, children, meta):
         raise AssertionError(f"grammar rule `{data}` has no AST mapping")
@@ -230,14 +235,18 @@ class _ToAst(Transformer):
         return ast.ScenarioDecl(clause=self.name(c[0]), condition=c[1], span=self.span(meta))
 
     def rule_decl(self, meta, c):
-        name, cites, overrides, condition, *effects = c
+        name, cites, overrides, replaces, condition, *effects = c
         return ast.RuleDecl(name=self.name(name), cites=cites or (), overrides=overrides or (),
-                            condition=condition, effects=tuple(effects), span=self.span(meta))
+                            replaces=replaces or (), condition=condition, effects=tuple(effects),
+                            span=self.span(meta))
 
     def cites(self, meta, c):
         return tuple(self.name(t) for t in c)
 
     def overrides(self, meta, c):
+        return tuple(self.name(t) for t in c)
+
+    def replaces(self, meta, c):
         return tuple(self.name(t) for t in c)
 
     def effect(self, meta, c):
@@ -260,8 +269,9 @@ class _ToAst(Transformer):
         return ast.Comparison(left=c[0], op=str(c[1]), right=c[2], span=self.span(meta))
 
     def bad_equals(self, meta, c):
-        raise _SyntaxProblem(Diagnostic(code="PD104", message="`=` is assignment; conditions compare with `==`",
+        self.problems.append(Diagnostic(code="PD104", message="`=` is assignment; conditions compare with `==`",
                                         span=self.span(meta), hint="write `==` to test equality"))
+        return ast.Constant(value=False, span=self.span(meta))
 
     def membership(self, meta, c):
         return ast.Membership(path=c[0], negated=False, values=c[1], span=self.span(meta))
@@ -480,6 +490,7 @@ def _parse_part(source: Source, text: str, start: str, line_offset: int,
         try:
             tree = parser().parse(text, start=start)
         except UnexpectedInput as exc:
+            diagnostics.extend(_problems_before(source, text, start, line_offset, exc))
             diagnostics.append(_syntax_diagnostic(exc, source, line_offset))
             if len(diagnostics) >= MAX_SYNTAX_ERRORS:
                 return None
@@ -497,13 +508,48 @@ def _parse_part(source: Source, text: str, start: str, line_offset: int,
         tree = _shift_lines(tree, line_offset)
     if start == "start":
         comments.extend(_comments(source, text))
+    transformer = _ToAst(source)
     try:
-        return _ToAst(source).transform(tree)
+        result = transformer.transform(tree)
     except VisitError as exc:
         if isinstance(exc.orig_exc, _SyntaxProblem):
             diagnostics.append(exc.orig_exc.diagnostic)
             return None
         raise
+    diagnostics.extend(transformer.problems)
+    return None if transformer.problems else result
+
+
+def _problems_before(source: Source, text: str, start: str, line_offset: int,
+                     exc: UnexpectedInput) -> list[Diagnostic]:
+    """PD103/PD104 problems in the declarations before the one holding a syntax error.
+
+    They are found while building the AST, which a failed parse never reaches, so the
+    declarations that precede the failing one are parsed and built on their own."""
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    if exc.line is not None and 1 <= exc.line <= len(line_starts):
+        error_pos = line_starts[exc.line - 1]
+    else:
+        error_pos = len(text)
+    last = None
+    for match in _RESUME.finditer(text):
+        if match.start() > error_pos:
+            break
+        last = match
+    if last is None or not text[:last.start()].strip():
+        return []
+    try:
+        tree = parser().parse(text[:last.start()], start=start)
+    except UnexpectedInput:
+        return []
+    if line_offset:
+        tree = _shift_lines(tree, line_offset)
+    transformer = _ToAst(source)
+    try:
+        transformer.transform(tree)
+    except VisitError:
+        return []
+    return transformer.problems
 
 
 def _next_declaration(text: str, after_line: int) -> int | None:

@@ -15,7 +15,8 @@ from typing import Any
 import attrs
 
 from policydsl import ast, ir
-from policydsl.diagnostics import Diagnostic, Severity, did_you_mean
+from policydsl.diagnostics import Diagnostic, did_you_mean
+from policydsl.facts import nest
 from policydsl.source import Span
 
 BUILTIN_TYPES = ("bool", "count", "timestamp")
@@ -96,6 +97,7 @@ class _Analyzer:
         self.fixtures: dict[str, ast.FactsDecl] = {}
         self.tests: list[tuple[ast.TestDecl, str]] = []
         self.scopes: dict[str, _Scope] = {}
+        self.replaced: dict[str, str] = {}  # platform rule -> the merchant rule replacing it
 
     # ---- reporting ---------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
@@ -297,7 +299,7 @@ class _Analyzer:
     def collect_RuleDecl(self, d: ast.RuleDecl, origin: str) -> None:
         self.check_cites(d.cites)
         if d.name.text in self.rules:
-            hint = (f"to replace the platform rule, name yours differently and add `overrides {d.name.text}`"
+            hint = (f"to replace the platform rule, name yours differently and add `replaces {d.name.text}`"
                     if origin == ir.MERCHANT and self.rules[d.name.text][1] == ir.PLATFORM else None)
             self.error("PD207", f"rule `{d.name.text}` is declared twice", d.name.span, hint)
             return
@@ -382,7 +384,8 @@ class _Analyzer:
                 if clause not in self.clauses:
                     self.unknown("PD203", "clause", clause, d.clause.span, self.clauses)
                 scenarios.append(ir.Scenario(clause=clause, condition=self.cond(d.condition, scope), source=origin))
-        rules = tuple(self.lower_rule(d, o) for d, o in self.rules.values())
+        lowered = [self.lower_rule(d, o) for d, o in self.rules.values()]
+        rules = tuple(r for r in lowered if r.name not in self.replaced)
         if any(d.is_error for d in self.diags) or self.now is None:
             return None
         return ir.PolicySet(
@@ -414,7 +417,8 @@ class _Analyzer:
         return ir.Param(name=d.name.text, kind=kind, direction=d.direction, platform_default=default, value=value,
                         per=d.per.dotted if d.per else None, by_value=by_value,
                         source=ir.MERCHANT if base else ir.PLATFORM,
-                        cites=tuple(c.text for c in d.cites), span=(base or d).span)
+                        cites=tuple(c.text for c in d.cites), span=d.span,
+                        set_spans=tuple((k, s.span) for (n, k), s in self.sets.items() if n == d.name.text))
 
     def length_term(self, length: ast.Length, calendar: bool) -> tuple[ir.IntTerm, str] | None:
         """The period length as an IR term and its unit ("days" or "hours")."""
@@ -595,9 +599,22 @@ class _Analyzer:
                 self.error("PD214", f"rule `{o.text}` cannot override itself", o.span)
             else:
                 overrides.append(o.text)
+        replaces = []
+        for o in d.replaces:
+            target = self.rules.get(o.text)
+            if origin == ir.PLATFORM:
+                self.error("PD209", "only a merchant policy can replace rules; the platform uses `overrides`", o.span)
+            elif target is None or target[1] != ir.PLATFORM:
+                self.unknown("PD211", "platform rule", o.text, o.span,
+                             [n for n, (_, og) in self.rules.items() if og == ir.PLATFORM])
+            elif o.text in self.replaced:
+                self.error("PD207", f"rule `{o.text}` is already replaced by `{self.replaced[o.text]}`", o.span)
+            else:
+                self.replaced[o.text] = d.name.text
+                replaces.append(o.text)
         return ir.Rule(name=d.name.text, source=origin, cites=tuple(c.text for c in d.cites),
                        overrides=tuple(overrides), condition=cond, effects=tuple(effects),
-                       reads=self.reads(cond), span=d.span)
+                       reads=self.reads(cond), span=d.span, replaces=tuple(replaces))
 
     def reads(self, cond: ir.Cond) -> tuple[str, ...]:
         """Fact paths a condition reads (through periods and per-value parameters too), sorted."""
@@ -922,18 +939,6 @@ def value_of(v: ast.Value) -> Any:
     if isinstance(v, ast.StringValue):
         return v.text
     return v.value
-
-
-def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """{"order.paid_at": x} → {"order": {"paid_at": x}}, keys in first-seen order."""
-    out: dict[str, Any] = {}
-    for path, value in flat.items():
-        *parents, leaf = path.split(".")
-        node = out
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
-    return out
 
 
 def analyze(platform: ast.Policy, merchant: ast.Policy | None = None) -> Analysis:

@@ -1,0 +1,56 @@
+"""Models → concrete facts: a complete facts JSON (SPEC §2) that reproduces a violation."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from policydsl import ir
+from policydsl.check.encode import days_var
+from policydsl.check.logic import BoolAtom, EnumAtom, Model, NullAtom
+from policydsl.facts import nest
+
+# The request is placed on this local date; anchors are counted back from it in whole days.
+REQUEST_DATE = dt.date(2026, 11, 20)
+FIRST_HOUR, HOUR_STEP = 9, 3
+
+
+def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
+    """Complete, valid facts for `model`: unconstrained facts take the simplest value."""
+    flat: dict[str, Any] = {}
+    order = _time_order(ps)
+    tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
+    for f in ps.facts:
+        null = model.value(NullAtom(f.path))
+        if f.nullable and (null or (null is None and f.kind in ("count", "enum", "bool"))):
+            flat[f.path] = None
+            continue
+        if f.kind == "bool":
+            flat[f.path] = bool(model.value(BoolAtom(f.path)))
+        elif f.kind == "enum":
+            flat[f.path] = _enum_value(f, model)
+        elif f.kind == "count":
+            flat[f.path] = max(0, model.integers.get(f.path, 0))
+        else:
+            days_before = 0 if f.path == ps.now else model.integers.get(days_var(f.path), 0)
+            day = REQUEST_DATE - dt.timedelta(days=days_before)
+            hour = FIRST_HOUR + HOUR_STEP * order.get(f.path, 0)
+            flat[f.path] = dt.datetime(day.year, day.month, day.day, hour, 0, 0, tzinfo=tz).isoformat()
+    return nest(flat)
+
+
+def _enum_value(f: ir.Fact, model: Model) -> str:
+    allowed = list(f.values)
+    for atom, value in model.atoms.items():
+        if isinstance(atom, EnumAtom) and atom.path == f.path:
+            allowed = [v for v in allowed if (v in atom.values) == value]
+    return allowed[0]
+
+
+def _time_order(ps: ir.PolicySet) -> dict[str, int]:
+    """Rank timestamps by the `require` orderings, so same-day instants come out in order."""
+    rank = {f.path: 0 for f in ps.facts if f.kind == "timestamp"}
+    for _ in range(len(rank)):
+        for o in ps.orderings:
+            rank[o.right] = max(rank[o.right], rank[o.left] + 1)
+    return rank

@@ -1,0 +1,198 @@
+"""IR → logic formulas: what a policy set decides, as formulas over the facts.
+
+Integer variables:
+  `days:<anchor>`  local day of `now` minus local day of the anchor timestamp
+  `<count fact>`   the value of a count fact
+Calendar periods compare a `days:` variable with their length, so the whole
+fragment is difference logic. Hour-precise (`exact`) periods fall outside it:
+encoding one raises `Undecidable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import attrs
+
+from policydsl import ir
+from policydsl.check.logic import (ZERO, BoolAtom, Domains, EnumAtom, Formula, NullAtom, conj, diff, disj, neg)
+from policydsl.source import Span
+
+
+class Undecidable(Exception):
+    """The policy uses a construct outside the decidable fragment."""
+
+    def __init__(self, reason: str, span: Span | None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.span = span
+
+
+def days_var(anchor: str) -> str:
+    return f"days:{anchor}"
+
+
+@attrs.define
+class Encoder:
+    """Encodes the conditions, periods and decisions of one policy set."""
+
+    ps: ir.PolicySet
+    _periods: dict[tuple[str, str], Formula] = attrs.Factory(dict)
+    _rules: dict[str, Formula] = attrs.Factory(dict)
+
+    # ---- conditions ---------------------------------------------------------------------
+    def cond(self, c: ir.Cond) -> Formula:
+        kind = type(c)
+        if kind is ir.TrueCond:
+            return True
+        if kind is ir.FalseCond:
+            return False
+        if kind is ir.And:
+            return conj(self.cond(i) for i in c.items)
+        if kind is ir.Or:
+            return disj(self.cond(i) for i in c.items)
+        if kind is ir.NotCond:
+            return neg(self.cond(c.item))
+        if kind is ir.BoolFact:
+            return self.present(c.path, BoolAtom(c.path))
+        if kind is ir.EnumIn:
+            return self.present(c.path, EnumAtom(c.path, frozenset(c.values)))
+        if kind is ir.IsNull:
+            return NullAtom(c.path)
+        if kind is ir.Compare:
+            return self.compare(c.left, c.op, c.right)
+        if kind is ir.Within:
+            return self.period(c.period, "within")
+        if kind is ir.Expired:
+            return self.period(c.period, "expired")
+        raise AssertionError(f"checker has no encoding for {kind.__name__}")
+
+    def present(self, path: str, atom: Formula) -> Formula:
+        """`atom`, guarded by 'not null' for nullable facts (null makes every test on it false)."""
+        return conj([neg(NullAtom(path)), atom]) if self.ps.fact(path).nullable else atom
+
+    def term_cases(self, t: ir.IntTerm) -> list[tuple[Formula, str | int]]:
+        """(guard, variable name or constant) alternatives for an integer term."""
+        if isinstance(t, ir.Const):
+            return [(True, t.value)]
+        if isinstance(t, ir.FactInt):
+            return [(self.present(t.path, True), t.path)]
+        param = self.ps.param(t.name)
+        if param.per is None or not param.by_value:
+            return [(True, param.value)]
+        values = self.ps.fact(param.per).values
+        by_result: dict[int, list[str]] = {}
+        for v in values:
+            by_result.setdefault(param.value_for(v), []).append(v)
+        return [(self.present(param.per, EnumAtom(param.per, frozenset(vs))), n) for n, vs in by_result.items()]
+
+    def compare(self, left: ir.IntTerm, op: str, right: ir.IntTerm) -> Formula:
+        alternatives = []
+        for lg, lv in self.term_cases(left):
+            for rg, rv in self.term_cases(right):
+                alternatives.append(conj([lg, rg, relation(lv, op, rv)]))
+        return disj(alternatives)
+
+    # ---- periods ------------------------------------------------------------------------
+    def period(self, name: str, what: str) -> Formula:
+        key = (name, what)
+        if key not in self._periods:
+            self._periods[key] = self._period(self.ps.period(name), what)
+        return self._periods[key]
+
+    def applies(self, p: ir.Period) -> Formula:
+        if isinstance(p, ir.BestPeriod):
+            return disj(self.applies(self.ps.period(m)) for m in p.members)
+        length_known = conj(g for g, _ in self.term_cases(p.length)) if isinstance(p.length, ir.FactInt) else True
+        return conj([self.cond(p.guard), length_known])
+
+    def _period(self, p: ir.Period, what: str) -> Formula:
+        if isinstance(p, ir.BestPeriod):
+            within = disj(self.period(m, "within") for m in p.members)
+            return within if what == "within" else conj([self.applies(p), neg(within)])
+        if isinstance(p, ir.ExactPeriod):
+            raise Undecidable(f"period `{p.name}` is hour-precise; the checker decides calendar-day periods only",
+                              p.span)
+        anchor_null = NullAtom(p.anchor) if self.ps.fact(p.anchor).nullable else False
+        inside = disj(conj([guard, relation(days_var(p.anchor), "<=", length)])
+                      for guard, length in self.term_cases(p.length))
+        applies = self.applies(p)
+        if what == "within":
+            return conj([applies, disj([anchor_null, conj([neg(anchor_null), inside])])])
+        return conj([applies, neg(anchor_null), neg(inside)])
+
+    # ---- decisions ------------------------------------------------------------------------
+    def active(self, rule: ir.Rule) -> Formula:
+        """The rule fired and no fired rule overrides it."""
+        if rule.name not in self._rules:
+            overriders = [r for r in self.ps.rules if rule.name in r.overrides]
+            self._rules[rule.name] = conj([self.cond(rule.condition),
+                                           neg(disj(self.cond(o.condition) for o in overriders))])
+        return self._rules[rule.name]
+
+    def givers(self, action: str) -> list[tuple[ir.Rule, str]]:
+        return [(r, e.modality) for r in self.ps.rules for e in r.effects if e.action == action]
+
+    def rank_at_least(self, action: str, k: int, *, present_only: bool = False) -> Formula:
+        """The decision's modality for `action` ranks ≥ k (present_only: and the action is given)."""
+        polarity = self.ps.action(action).polarity
+        givers = self.givers(action)
+        strong = disj(self.active(r) for r, m in givers if ir.modality_rank(polarity, m) >= k)
+        if present_only or ir.modality_rank(polarity, None) < k:
+            return strong
+        return disj([strong, neg(disj(self.active(r) for r, _ in givers))])
+
+    def effective_at_least(self, action: str, k: int) -> Formula:
+        """The effective rank (stronger remedies counted, as in the evaluator's G3 test) is ≥ k."""
+        parts = [self.rank_at_least(action, k)]
+        if self.ps.action(action).polarity == "pro_buyer":
+            parts += [self.rank_at_least(c, k, present_only=True) for c in self.ps.covered_by(action) if c != action]
+        return disj(parts)
+
+
+def relation(left: str | int, op: str, right: str | int) -> Formula:
+    """left op right over integer variables (str) and constants (int), as difference atoms."""
+    if isinstance(left, int) and isinstance(right, int):
+        return {"<": left < right, "<=": left <= right, "==": left == right, "!=": left != right,
+                ">=": left >= right, ">": left > right}[op]
+    u, cu = (ZERO, left) if isinstance(left, int) else (left, 0)
+    v, cv = (ZERO, right) if isinstance(right, int) else (right, 0)
+    # u + cu  op  v + cv   ⇔   u - v  op  cv - cu
+    c = cv - cu
+    le = diff(u, v, c)
+    ge = diff(v, u, -c)
+    if op == "<=":
+        return le
+    if op == "<":
+        return diff(u, v, c - 1)
+    if op == ">=":
+        return ge
+    if op == ">":
+        return diff(v, u, -c - 1)
+    if op == "==":
+        return conj([le, ge])
+    return neg(conj([le, ge]))
+
+
+def domains_for(ps: ir.PolicySet) -> Domains:
+    """Enum domains, non-negative counts, and the `require` orderings as day constraints."""
+    enums = {f.path: f.values for f in ps.facts if f.kind == "enum"}
+    base: list[tuple[str, str, int]] = [(ZERO, f.path, 0) for f in ps.facts if f.kind == "count"]
+    soft: list[tuple[str, str, int]] = []
+
+    def days(path: str) -> str | None:
+        return None if path == ps.now else days_var(path)
+
+    for o in ps.orderings:
+        # left <= right (instants)  ⇒  local_day(left) <= local_day(right)  ⇔  days(right) <= days(left)
+        left, right = days(o.left), days(o.right)
+        base.append((right or ZERO, left or ZERO, 0))
+        soft.append((right or ZERO, left or ZERO, -2))  # prefer a couple of days between them
+    for f in ps.facts:
+        if f.kind == "timestamp" and f.path != ps.now:
+            soft.insert(0, (ZERO, days_var(f.path), 0))  # prefer anchors before the request
+    return Domains(enums=enums, base_constraints=tuple(base), soft_constraints=tuple(soft))
+
+
+def fact_paths(atoms: Iterable[object]) -> set[str]:
+    return {getattr(a, "path") for a in atoms if hasattr(a, "path")}

@@ -1,0 +1,272 @@
+"""A small exact satisfiability solver for the checker's fragment.
+
+Formulas are built from atoms over facts:
+  BoolAtom(p)        bool fact p is true
+  NullAtom(p)        nullable fact p is null
+  EnumAtom(p, S)     enum fact p takes a value in S
+  DiffAtom(u, v, c)  integer variables: u - v <= c   (ZERO is the constant 0)
+
+and `And`, `Or`, `Not`, `TRUE`, `FALSE`. Satisfiability is decided by DPLL
+case splitting on atoms, with a theory check after every split: enum atoms of
+one fact must leave a value; difference constraints must have no negative
+cycle (Bellman–Ford). Difference logic over the integers is exact: a
+constraint set without a negative cycle has an integer solution, and we
+return the least one, which puts counterexamples on boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Union
+
+import attrs
+
+ZERO = "0"
+BIG = 10**6  # bound on every integer variable, far beyond any policy constant
+
+
+@attrs.frozen
+class BoolAtom:
+    path: str
+
+
+@attrs.frozen
+class NullAtom:
+    path: str
+
+
+@attrs.frozen
+class EnumAtom:
+    path: str
+    values: frozenset[str]
+
+
+@attrs.frozen
+class DiffAtom:
+    """u - v <= c over integer variables (ZERO is the constant 0)."""
+
+    u: str
+    v: str
+    c: int
+
+
+Atom = Union[BoolAtom, NullAtom, EnumAtom, DiffAtom]
+
+
+@attrs.frozen
+class And:
+    items: tuple["Formula", ...]
+
+
+@attrs.frozen
+class Or:
+    items: tuple["Formula", ...]
+
+
+@attrs.frozen
+class Not:
+    item: "Formula"
+
+
+Formula = Union[bool, Atom, And, Or, Not]
+TRUE: Formula = True
+FALSE: Formula = False
+
+
+def conj(items: Iterable[Formula]) -> Formula:
+    out: list[Formula] = []
+    for f in items:
+        if f is False:
+            return False
+        if f is True:
+            continue
+        out.extend(f.items if isinstance(f, And) else (f,))
+    if not out:
+        return True
+    return out[0] if len(out) == 1 else And(tuple(out))
+
+
+def disj(items: Iterable[Formula]) -> Formula:
+    out: list[Formula] = []
+    for f in items:
+        if f is True:
+            return True
+        if f is False:
+            continue
+        out.extend(f.items if isinstance(f, Or) else (f,))
+    if not out:
+        return False
+    return out[0] if len(out) == 1 else Or(tuple(out))
+
+
+def neg(f: Formula) -> Formula:
+    if f is True:
+        return False
+    if f is False:
+        return True
+    if isinstance(f, Not):
+        return f.item
+    return Not(f)
+
+
+def diff(u: str, v: str, c: int) -> Formula:
+    """u - v <= c, folded when both sides are constant."""
+    if u == v:
+        return 0 <= c
+    return DiffAtom(u, v, c)
+
+
+# ---- simplification under a partial assignment ----------------------------------------
+
+def simplify(f: Formula, assignment: Mapping[Atom, bool]) -> Formula:
+    if f is True or f is False:
+        return f
+    if isinstance(f, And):
+        return conj(simplify(i, assignment) for i in f.items)
+    if isinstance(f, Or):
+        return disj(simplify(i, assignment) for i in f.items)
+    if isinstance(f, Not):
+        return neg(simplify(f.item, assignment))
+    value = assignment.get(f)
+    return f if value is None else value
+
+
+def first_atom(f: Formula) -> tuple[Atom, bool] | None:
+    """The first unassigned atom in the formula and the polarity it first occurs with."""
+    stack: list[tuple[Formula, bool]] = [(f, True)]
+    while stack:
+        node, positive = stack.pop()
+        if node is True or node is False:
+            continue
+        if isinstance(node, (And, Or)):
+            stack.extend((i, positive) for i in reversed(node.items))
+        elif isinstance(node, Not):
+            stack.append((node.item, not positive))
+        else:
+            return node, positive
+    return None
+
+
+# ---- theories ---------------------------------------------------------------------------
+
+@attrs.frozen
+class Domains:
+    """What the solver knows about facts beyond the formula."""
+
+    enums: Mapping[str, tuple[str, ...]]  # enum fact -> its values
+    base_constraints: tuple[tuple[str, str, int], ...]  # u - v <= c that always hold
+    soft_constraints: tuple[tuple[str, str, int], ...] = ()  # kept when consistent (realistic values)
+
+
+def enums_consistent(assignment: Mapping[Atom, bool], domains: Domains) -> bool:
+    allowed: dict[str, set[str]] = {}
+    for atom, value in assignment.items():
+        if isinstance(atom, EnumAtom):
+            current = allowed.setdefault(atom.path, set(domains.enums[atom.path]))
+            if value:
+                current &= atom.values
+            else:
+                current -= atom.values
+            if not current:
+                return False
+    return True
+
+
+def constraints_of(assignment: Mapping[Atom, bool]) -> list[tuple[str, str, int]]:
+    out = []
+    for atom, value in assignment.items():
+        if isinstance(atom, DiffAtom):
+            out.append((atom.u, atom.v, atom.c) if value else (atom.v, atom.u, -atom.c - 1))
+    return out
+
+
+def least_solution(constraints: Iterable[tuple[str, str, int]]) -> dict[str, int] | None:
+    """The least integer solution (each variable as small as allowed, ≥ -BIG) of
+    u - v <= c constraints with ZERO = 0, or None when they are inconsistent.
+
+    With y = -x the constraints read y_v - y_u <= c; shortest distances from
+    ZERO over edges u -> v of weight c give the largest y, i.e. the least x.
+    """
+    cons = list(constraints)
+    nodes = {ZERO} | {u for u, _, _ in cons} | {v for _, v, _ in cons}
+    edges = [(u, v, c) for u, v, c in cons]
+    edges += [(ZERO, n, BIG) for n in nodes if n != ZERO]  # x >= -BIG
+    edges += [(n, ZERO, BIG) for n in nodes if n != ZERO]  # x <= BIG
+    dist = {n: (0 if n == ZERO else BIG * 4) for n in nodes}
+    for _ in range(len(nodes)):
+        changed = False
+        for u, v, c in edges:
+            if dist[u] + c < dist[v]:
+                dist[v] = dist[u] + c
+                changed = True
+        if not changed:
+            break
+    else:
+        for u, v, c in edges:
+            if dist[u] + c < dist[v]:
+                return None
+    return {n: -dist[n] for n in nodes if n != ZERO}
+
+
+def diff_consistent(assignment: Mapping[Atom, bool], domains: Domains) -> bool:
+    cons = constraints_of(assignment)
+    if not cons:
+        return True
+    return least_solution([*domains.base_constraints, *cons]) is not None
+
+
+# ---- search ------------------------------------------------------------------------------
+
+@attrs.frozen
+class Model:
+    """A satisfying assignment: atom values plus the least integer solution."""
+
+    atoms: Mapping[Atom, bool]
+    integers: Mapping[str, int]
+
+    def value(self, atom: Atom) -> bool | None:
+        return self.atoms.get(atom)
+
+
+def solve(f: Formula, domains: Domains) -> Model | None:
+    """A model of `f` consistent with the domains, or None when `f` is unsatisfiable."""
+    found = _search(f, {}, domains)
+    if found is None:
+        return None
+    cons = [*domains.base_constraints, *constraints_of(found)]
+    for soft in domains.soft_constraints:
+        if least_solution([*cons, soft]) is not None:
+            cons.append(soft)
+    integers = least_solution(cons) or {}
+    return Model(dict(found), integers)
+
+
+def _search(f: Formula, assignment: dict[Atom, bool], domains: Domains) -> dict[Atom, bool] | None:
+    f = simplify(f, assignment)
+    if f is True:
+        return assignment
+    if f is False:
+        return None
+    picked = first_atom(f)
+    assert picked is not None
+    atom, positive = picked
+    for value in (positive, not positive):
+        assignment[atom] = value
+        if _consistent(atom, assignment, domains):
+            result = _search(f, assignment, domains)
+            if result is not None:
+                return result
+        del assignment[atom]
+    return None
+
+
+def _consistent(atom: Atom, assignment: Mapping[Atom, bool], domains: Domains) -> bool:
+    if isinstance(atom, EnumAtom):
+        return enums_consistent(assignment, domains)
+    if isinstance(atom, DiffAtom):
+        return diff_consistent(assignment, domains)
+    return True
+
+
+def satisfiable(f: Formula, domains: Domains) -> bool:
+    return _search(f, {}, domains) is not None

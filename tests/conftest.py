@@ -1,0 +1,56 @@
+"""Shared fixtures. Helper modules live next to this file and are importable by name:
+
+    from facts_strategies import valid_facts, base_facts, with_facts   # facts and hypothesis strategies
+    from core_helpers import diag_of, one, underlined                   # language-core helpers
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+if str(TESTS) not in sys.path:  # helper modules are importable under any import mode
+    sys.path.insert(0, str(TESTS))
+
+from core_helpers import BASELINE_PATH, BASELINE_TEXT  # noqa: E402
+from facts_strategies import base_facts as _base_facts  # noqa: E402
+from facts_strategies import valid_facts  # noqa: E402,F401  (re-exported for other test modules)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "packaging: builds the wheel (runs in CI; a few seconds, may fetch the "
+                                       "build backend from PyPI)")
+
+
+@pytest.fixture(scope="session")
+def baseline_path() -> Path:
+    return BASELINE_PATH
+
+
+@pytest.fixture(scope="session")
+def baseline_text() -> str:
+    return BASELINE_TEXT
+
+
+@pytest.fixture(scope="session")
+def baseline():
+    """The shipped platform policy, loaded through the library API."""
+    from policydsl.api import load
+
+    return load(BASELINE_PATH)
+
+
+@pytest.fixture
+def base_facts() -> dict:
+    """A fresh copy of the baseline's `base` request (S2.1: unused general goods, past day 7)."""
+    return _base_facts()
+
+
+@pytest.fixture
+def runner():
+    from click.testing import CliRunner
+
+    return CliRunner()

@@ -1,0 +1,404 @@
+"""Stage 1, syntax: source text → AST, and syntax errors (PD100–PD105) written for policy authors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core_helpers import (BASELINE_NAME, BASELINE_TEXT, caret_block, codes, diag_of, one, underlined, where)
+from policydsl import ast
+from policydsl.api import parse_file, read_source
+from policydsl.semantics import analyze
+from policydsl.syntax import _describe_terminal, parse, parser
+
+H = 'platform policy "p" version "1"\n'  # line 1 of the small inputs below
+
+
+def parse_errors(text: str) -> list:
+    result = parse(text, "t.policy")
+    assert result.policy is None, "a file with syntax errors yields no AST"
+    assert result.diagnostics
+    return list(result.diagnostics)
+
+
+# ---- the shipped baseline -----------------------------------------------------------------
+
+def test_baseline_parses_into_a_platform_policy():
+    result = parse(BASELINE_TEXT, "after_sales.policy")
+    assert result.diagnostics == ()
+    policy = result.policy
+    assert isinstance(policy.header, ast.PlatformHeader)
+    assert policy.name == BASELINE_NAME and policy.header.version == "2026-11"
+    assert not policy.is_merchant
+    kinds = {}
+    for d in policy.declarations:
+        kinds[type(d).__name__] = kinds.get(type(d).__name__, 0) + 1
+    assert kinds["ClauseDecl"] == 20  # G1 … S3.2, every clause of SPEC §1
+    assert kinds["ActionDecl"] == 15  # the action vocabulary of SPEC §3
+    assert kinds["FactDecl"] == 15  # every fact of SPEC §2
+    assert kinds["ScenarioDecl"] == 9
+    assert kinds["TestDecl"] == 23
+    assert kinds["CapabilityDecl"] == 1
+
+
+def test_spans_point_at_the_declaration_in_the_source():
+    policy = parse(BASELINE_TEXT, "after_sales.policy").policy
+    rule = next(d for d in policy.declarations
+                if isinstance(d, ast.RuleDecl) and d.name.text == "s3_1_case2_verified_defect")
+    line = BASELINE_TEXT.splitlines().index("rule s3_1_case2_verified_defect cites S3.1, N2") + 1
+    assert (rule.span.line, rule.span.column) == (line, 1)
+    assert (rule.name.span.line, rule.name.span.column) == (line, 6)
+    assert rule.span.file == "after_sales.policy"
+    assert [c.text for c in rule.cites] == ["S3.1", "N2"]
+    assert [(e.modality, e.action.text) for e in rule.effects] == [("must", "reopen_after_sales")]
+
+
+def test_layout_and_comments_do_not_change_the_tree():
+    compact = H + "action a: pro_buyer rule r cites G1 when x.y and not (x.z or x.w) then must a, may b\n"
+    spread = H + """
+# a comment
+action a:
+    pro_buyer      # another
+rule r
+  cites G1
+  when x.y
+   and not (x.z
+            or x.w)
+  then must a,
+       may b
+"""
+    a, b = parse(compact).policy, parse(spread).policy
+    assert a is not None and b is not None
+    assert a == b  # spans are excluded from equality
+    assert [c.text for c in b.comments] == ["# a comment", "# another"]
+
+
+def test_hash_inside_a_string_is_not_a_comment():
+    policy = parse(H + 'clause G1 "no # comment here"  # but here\n').policy
+    assert policy.declarations[0].title == "no # comment here"
+    assert [c.text for c in policy.comments] == ["# but here"]
+
+
+def test_string_escapes_are_decoded():
+    policy = parse(H + r'clause G1 "quote \" backslash \\ tab \t newline \n 三包 \u4e09"' + "\n").policy
+    assert policy.declarations[0].title == 'quote " backslash \\ tab \t newline \n 三包 三'
+
+
+def test_keywords_stay_usable_as_name_segments():
+    policy = parse(H + "now request.at\nfact request.at: timestamp\nfact order.day: count\n").policy
+    assert [d.path.dotted for d in policy.declarations if isinstance(d, ast.FactDecl)] == ["request.at", "order.day"]
+
+
+def test_durations_normalise_their_unit():
+    policy = parse(H + "param a = 1 day\nparam b = 2 years\nparam c = 48 hours\nparam d = 3\n").policy
+    defaults = [d.default for d in policy.declarations]
+    assert [(x.amount, x.unit) for x in defaults[:3]] == [(1, "days"), (2, "years"), (48, "hours")]
+    assert isinstance(defaults[3], ast.IntLit) and defaults[3].value == 3
+
+
+def test_a_utf8_bom_is_ignored(tmp_path):
+    path = tmp_path / "bom.policy"
+    path.write_bytes(b"\xef\xbb\xbf" + BASELINE_TEXT.encode("utf-8"))
+    parsed = parse_file(path)
+    assert parsed.diagnostics == () and parsed.policy.name == BASELINE_NAME
+
+
+# ---- PD100 unexpected character ---------------------------------------------------------------
+
+@pytest.mark.parametrize("line2, column, char, hint", [
+    ("rule r when a & b then must x", 15, "&", "combine conditions with `and`, `or` and `not`"),
+    ("rule r when a || b then must x", 15, "|", "combine conditions with `and`, `or` and `not`"),
+    ("rule r when 'a' then must x", 13, "'", "strings are written in double quotes"),
+    ("rule r when a // note", 15, "/", "comments start with `#`"),
+    ("enum 类别 { a }", 6, "类", "names are ASCII"),
+    ("rule r when a then must x;", 26, ";", None),
+])
+def test_pd100_unexpected_character(line2, column, char, hint):
+    d = one(parse_errors(H + line2 + "\n"), "PD100")
+    assert where(d) == (2, column)
+    assert underlined(d) == char
+    assert d.message == f"unexpected character `{char}`"
+    if hint is None:
+        assert d.hint is None
+    else:
+        assert hint in d.hint
+
+
+# ---- PD101 unexpected word or symbol -------------------------------------------------------------
+
+def test_pd101_misspelled_keyword_suggests_the_keyword():
+    d = one(parse_errors(H + "rul r when a then must x\n"), "PD101")
+    assert where(d) == (2, 1)
+    assert underlined(d) == "rul"
+    assert d.message.startswith("unexpected `rul`; expected ")
+    assert "a declaration (`rule`, `param`, `period`, `test`, …)" in d.message
+    assert d.hint == "did you mean `rule`?"
+
+
+def test_pd101_effects_without_then():
+    d = one(parse_errors(H + "rule r when a == b must x\n"), "PD101")
+    assert where(d) == (2, 20)
+    assert underlined(d) == "must"
+    assert "`then`" in d.message
+    assert d.hint == "a rule's effects follow `then`: `when <condition> then must <action>`"
+
+
+def test_pd101_names_are_lower_case():
+    d = one(parse_errors(H + "rule Refund when a then must x\n"), "PD101")
+    assert where(d) == (2, 6)
+    assert underlined(d) == "Refund"
+    assert d.message == "unexpected `Refund`; expected a name"
+
+
+def test_pd101_lists_the_allowed_words():
+    d = one(parse_errors(H + "param p = 7 days may only grow\n"), "PD101")
+    assert where(d) == (2, 27)
+    assert underlined(d) == "grow"
+    assert d.message == "unexpected `grow`; expected `increase` or `decrease`"
+
+
+def test_pd101_header_is_required_first():
+    d = one(parse_errors("rule r when a then must x\n"), "PD101")
+    assert where(d) == (1, 1)
+    assert underlined(d) == "rule"
+    assert d.message == "unexpected `rule`; expected one of `merchant`, `platform`"
+
+
+def test_pd101_platform_policies_do_not_extend():
+    d = one(parse_errors('platform policy "p" version "1" extends "q"\n'), "PD101")
+    assert where(d) == (1, 33)
+    assert underlined(d) == "extends"
+
+
+# ---- PD102 end of file inside a declaration ---------------------------------------------------------
+
+def test_pd102_file_ends_after_then():
+    d = one(parse_errors(H + "rule r when a then\n"), "PD102")
+    assert where(d) == (2, 19)  # just after `then`
+    assert d.message == ("the file ends in the middle of a declaration; "
+                         "expected a modality (`must`, `should`, `may`, `must_not`)")
+    assert d.hint == "finish the last declaration"
+    first, source_line, caret = caret_block(d)
+    assert first == "t.policy:2:19: error[PD102]: " + d.message
+    assert source_line == "rule r when a then"
+    assert caret == " " * 18 + "^"
+
+
+def test_pd102_empty_file():
+    d = one(parse_errors(""), "PD102")
+    assert where(d) == (1, 1)
+    assert "`platform`" in d.message and "`merchant`" in d.message
+
+
+# ---- PD103 bad string escape --------------------------------------------------------------------------
+
+def test_pd103_unknown_escape():
+    d = one(parse_errors(H + 'clause G1 "bad \\q escape"\n'), "PD103")
+    assert where(d) == (2, 11)
+    assert underlined(d) == '"bad \\q escape"'
+    assert d.message == "invalid string literal: unknown escape `\\q`"
+    assert "\\uXXXX" in d.hint
+
+
+def test_pd103_short_unicode_escape():
+    d = one(parse_errors(H + 'clause G1 "x \\u12"\n'), "PD103")
+    assert underlined(d) == '"x \\u12"'
+
+
+# ---- PD104 `=` in a condition ------------------------------------------------------------------------
+
+def test_pd104_single_equals_in_condition():
+    d = one(parse_errors(H + "rule r when request.reason = quality then must x\n"), "PD104")
+    assert where(d) == (2, 13)
+    assert underlined(d) == "request.reason = quality"
+    assert d.hint == "write `==` to test equality"
+
+
+def test_pd104_every_occurrence_is_reported():
+    text = H + "rule r when a = b then must x\nrule s when c == d then must y\nrule t when e = f then must z\n"
+    ds = parse_errors(text)
+    assert codes(ds) == ["PD104", "PD104"]
+    assert [where(d) for d in ds] == [(2, 13), (4, 13)]
+    assert [underlined(d) for d in ds] == ["a = b", "e = f"]
+
+
+def test_pd104_before_a_parse_error_is_still_reported():
+    text = H + "rule r when a = b then must x\nrule t when ( then must z\n"
+    ds = parse_errors(text)
+    assert sorted((d.code, where(d)) for d in ds) == [("PD101", (3, 20)), ("PD104", (2, 13))]
+
+
+# ---- PD105 not UTF-8 ---------------------------------------------------------------------------------
+
+def test_pd105_file_is_not_utf8(tmp_path):
+    path = tmp_path / "latin1.policy"
+    path.write_bytes(H.encode() + 'clause G1 "caf\xe9"\n'.encode("latin-1"))
+    source, diags = read_source(path)
+    assert source is None
+    d = one(diags, "PD105")
+    assert where(d) == (2, 15)  # the byte 0xE9 after `clause G1 "caf`
+    assert d.hint == "save the file as UTF-8"
+    assert parse_file(path).diagnostics == tuple(diags)
+
+
+# ---- recovery: every syntax error, in author words ----------------------------------------------------
+
+def test_errors_in_several_declarations_are_all_reported():
+    text = H + "rule r when a & b then must x\naction a pro_buyer\nrule s when c then must\n"
+    ds = parse_errors(text)
+    assert [(d.code, where(d)) for d in ds] == [("PD100", (2, 15)), ("PD101", (3, 10)), ("PD102", (4, 24))]
+    assert underlined(ds[1]) == "pro_buyer"
+
+
+def test_later_declarations_keep_their_line_numbers_after_recovery():
+    text = H + "rule r when a & b then must x\n\n\n\nrule s when Q then must y\n"
+    ds = parse_errors(text)
+    assert [where(d) for d in ds] == [(2, 15), (6, 13)]
+    assert underlined(ds[1]) == "Q"
+
+
+def test_error_count_is_capped():
+    text = H + "rule r when & then must x\n" * 50
+    assert len(parse_errors(text)) == 20
+
+
+BROKEN_INPUTS = [
+    H + "rul r when a then must x\n",
+    H + "rule R when a then must x\n",
+    H + "rule r when a == b must x\n",
+    H + "rule r when a then mustt x\n",
+    H + "rule r when ( then must z\n",
+    H + "rule r cites s1 when a then must x\n",
+    H + "param p = 7 weeks\n",
+    H + "param p = days\n",
+    H + "fact order.y bool\n",
+    H + 'test "t" given { a.b: 1 } expect eligible\n',
+    H + 'test "t" given { a.b: 1.5 } expect must x\n',
+    H + "period p = 7 days from the day after order.signed_at unless\n",
+    H + "period p = most favourable of\n",
+    H + "capability c: at most x times\n",
+    H + "remedy a\n",
+    H + "enum e { }\n",
+    H + "require a.b = c.d\n",
+    H + "rule r when a in { } then must x\n",
+    H + "rule r when a is nul then must x\n",
+    H + 'timezone +08:00\n',
+    'platform policy p version "1"\n',
+    'merchant policy "m" version "1"\n',
+    "platform",
+    "",
+]
+
+
+def _raw_terminal_names() -> set[str]:
+    names = {t.name for t in parser().terminals} | {"$END"}
+    return {n for n in names if n.isupper() or n.startswith("_") or n.startswith("$")}
+
+
+def assert_author_words(message: str) -> None:
+    """No Lark internals in a message: anonymous terminals or raw terminal names outside `quotes`."""
+    assert "__ANON" not in message and "ANON" not in message
+    unquoted = re.sub(r"`[^`]*`", "", message)
+    leaked = {n for n in _raw_terminal_names() if re.search(rf"(?<![A-Za-z0-9_$]){re.escape(n)}(?![A-Za-z0-9_])",
+                                                             unquoted)}
+    assert not leaked, f"terminal names {sorted(leaked)} leak into: {message}"
+
+
+@pytest.mark.parametrize("text", BROKEN_INPUTS)
+def test_syntax_errors_speak_in_policy_author_words(text):
+    for d in parse_errors(text):
+        assert d.code in ("PD100", "PD101", "PD102", "PD103", "PD104")
+        assert_author_words(d.message)
+        if d.hint:
+            assert_author_words(d.hint)
+
+
+def test_every_terminal_has_a_readable_description():
+    for term in parser().terminals:
+        description = _describe_terminal(term.name)
+        assert "ANON" not in description
+        assert description != term.name, f"terminal {term.name} is described by its raw name"
+        assert description != term.name.lower() or term.name in ("COMMENT", "WS"), term.name
+
+
+# ---- keyword boundaries (grammar) ------------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="grammar bug: keyword terminals (MODALITY, BOOL, UNIT, POLARITY, …) have "
+                                       "priority 2 and no word boundary, so `mustreopen_after_sales` lexes as "
+                                       "`must` + `reopen_after_sales` (grammar/policy.lark is not ours to edit)")
+def test_a_modality_glued_to_an_action_is_an_error():
+    text = BASELINE_TEXT.replace("then must reopen_after_sales\n", "then mustreopen_after_sales\n")
+    assert text != BASELINE_TEXT
+    assert diag_of(text), "`mustreopen_after_sales` must not be read as `must reopen_after_sales`"
+
+
+@pytest.mark.xfail(strict=True, reason="grammar bug: BOOL.2 has no word boundary, so a name starting with "
+                                       "`true`/`false` cannot be used as a condition")
+def test_a_let_name_starting_with_true_is_a_name():
+    text = BASELINE_TEXT.replace("let fresh_goods =", "let truefresh = order.category in fresh_and_plants\n"
+                                                      "let fresh_goods =")
+    text = text.replace("when true\n", "when truefresh or not truefresh\n")
+    assert diag_of(text) == []
+
+
+# ---- robustness: no input makes the front end raise ---------------------------------------------------------
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def parse_and_analyze(text: str) -> list:
+    result = parse(text, "fuzz.policy")
+    for d in result.diagnostics:
+        assert d.code.startswith("PD1")
+        assert_author_words(d.message)
+        assert d.span is not None and d.span.line >= 1 and d.span.column >= 1
+    if result.policy is None:
+        return list(result.diagnostics)
+    return list(analyze(result.policy).diagnostics)
+
+
+@FUZZ
+@given(st.text(max_size=300))
+def test_random_text_never_raises(text):
+    parse_and_analyze(text)
+
+
+@FUZZ
+@given(st.text(alphabet="abcdefghijklmnoprstuvwxyz_ .,:=<>!(){}#\"\\\n0123456789SGN?-", max_size=300))
+def test_random_policy_like_text_never_raises(text):
+    parse_and_analyze(H + text)
+
+
+@FUZZ
+@given(st.binary(max_size=300))
+def test_random_bytes_never_raise(data):
+    parse_and_analyze(data.decode("utf-8", errors="replace"))
+
+
+@st.composite
+def baseline_mutations(draw) -> str:
+    """The baseline with a few characters deleted, duplicated, swapped or replaced."""
+    text = BASELINE_TEXT
+    for _ in range(draw(st.integers(1, 4))):
+        i = draw(st.integers(0, len(text) - 2))
+        how = draw(st.sampled_from(["delete", "duplicate", "swap", "replace", "delete_run"]))
+        if how == "delete":
+            text = text[:i] + text[i + 1:]
+        elif how == "duplicate":
+            text = text[:i] + text[i] + text[i:]
+        elif how == "swap":
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+        elif how == "replace":
+            text = text[:i] + draw(st.sampled_from(list("=.,:(){}\"#\n xZ9_"))) + text[i + 1:]
+        else:
+            text = text[:i] + text[i + draw(st.integers(1, 40)):]
+    return text
+
+
+@FUZZ
+@given(baseline_mutations())
+def test_mutated_baseline_never_raises(text):
+    parse_and_analyze(text)
