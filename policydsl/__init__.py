@@ -1,3 +1,16 @@
-"""policydsl: a policy-as-code language and compiler for e-commerce after-sales policy."""
+"""policydsl: a policy-as-code language and compiler for e-commerce after-sales policy.
+
+    import policydsl
+    shop = policydsl.load("my-shop.policy")     # parse and check once
+    shop.decide(facts).to_dict()                # decide many times
+"""
 
 __version__ = "0.1.0"
+
+from policydsl.api import PolicySet, load, load_set  # noqa: E402
+from policydsl.decision import Decision  # noqa: E402
+from policydsl.diagnostics import Diagnostic, PolicyDslError  # noqa: E402
+from policydsl.facts import FactsInputError  # noqa: E402
+
+__all__ = ["Decision", "Diagnostic", "FactsInputError", "PolicyDslError", "PolicySet", "load", "load_set",
+           "__version__"]

@@ -221,27 +221,29 @@ def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
 
 
 def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: str) -> list[str]:
-    """The merchant rules that made `action` less favourable than the baseline: those that
-    suppressed a baseline rule giving it (or a remedy covering it). Empty when the cause is a
-    parameter setting instead; then the `set` declarations that differ are named. A merchant
-    rule that itself gives a pro-merchant action a harsher modality counts too."""
+    """Why `action` is less favourable in the merchant set than in the baseline, as names:
+
+    1. merchant rules that suppressed (`overrides`) or removed (`replaces`) a baseline rule
+       giving `action` or a remedy covering it; else
+    2. merchant rules that gave `action` the chosen, harsher modality themselves; else
+    3. the merchant's parameter settings (`set NAME`, `set NAME for VALUE`).
+    """
+    assert ps.baseline is not None
+    merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
     relevant = set(ps.covered_by(action))
     victims = {r.name for r in base.fired if any(e.action in relevant for e in r.effects)}
     replaced = {old: r.name for r in ps.rules for old in r.replaces}
-    names = {mine.suppressed[v] for v in victims if v in mine.suppressed}
-    names.update(replaced[v] for v in victims if v in replaced)
-    assert ps.baseline is not None
-    floor = effective_rank(ps.baseline, base.chosen, action)
-    polarity = ps.action(action).polarity
-    names.update(r.name for r in mine.fired
-                 if r.source == ir.MERCHANT and r.name not in mine.suppressed
-                 and any(e.action == action and ir.modality_rank(polarity, e.modality) < floor for e in r.effects))
+    names = {mine.suppressed[v] for v in victims if v in mine.suppressed} & merchant_rules
+    names |= {replaced[v] for v in victims if v in replaced}
+    if not names and action in mine.chosen:
+        floor = effective_rank(ps.baseline, base.chosen, action)
+        modality, givers = mine.chosen[action]
+        if ir.modality_rank(ps.action(action).polarity, modality) < floor:
+            names = {r.name for r in givers if r.source == ir.MERCHANT}
     if names:
         return sorted(names)
-        return names
     settings = [f"set {p.name}" for p in ps.params if p.source == ir.MERCHANT and p.value != p.platform_default]
-    settings += [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
-    return settings
+    return settings + [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
 
 
 def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:

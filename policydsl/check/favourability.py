@@ -249,7 +249,7 @@ def rule_warnings(ps: ir.PolicySet) -> list[Diagnostic]:
         if not satisfiable(enc.cond(r.condition), domains):
             out.append(Diagnostic(code="PD304", severity=Severity.WARNING, span=r.span,
                                   message=f"rule `{r.name}` never fires: no facts satisfy its condition"))
-        elif not r.overrides and not any(_decides(enc, ps, r, e, domains) for e in r.effects):
+        elif not r.overrides and not r.replaces and not any(_decides(enc, ps, r, e, domains) for e in r.effects):
             out.append(Diagnostic(code="PD305", severity=Severity.WARNING, span=r.span,
                                   message=f"rule `{r.name}` never changes a decision: wherever it fires, other "
                                           f"rules already give each of its actions at least the same modality"))

@@ -560,6 +560,7 @@ class _Analyzer:
                 stronger.setdefault(lo.text, set()).add(hi.text)
         order = list(self.actions)
         covers = []
+        circular: list[str] = []
         for action in order:
             seen: set[str] = set()
             stack = list(stronger.get(action, ()))
@@ -569,11 +570,25 @@ class _Analyzer:
                     seen.add(a)
                     stack.extend(stronger.get(a, ()))
             if action in seen:
-                self.error("PD214", f"remedy order is circular at `{action}`",
-                           next(d.span for d in self.remedies if any(n.text == action for n in d.chain)))
+                circular.append(action)
                 continue
             if seen:
                 covers.append((action, (action, *[a for a in order if a in seen])))
+        if circular:
+            # One error per cycle, at the first `remedy` line with a step between two of its actions.
+            reported: set[frozenset[str]] = set()
+            for d in self.remedies:
+                steps = [(hi.text, lo.text) for hi, lo in zip(d.chain, d.chain[1:])]
+                if not any(hi in circular and lo in circular for hi, lo in steps):
+                    continue
+                names = tuple(dict.fromkeys(n.text for n in d.chain if n.text in circular))
+                if frozenset(names) in reported:
+                    continue
+                reported.add(frozenset(names))
+                listed = " and ".join(f"`{a}`" for a in names)
+                self.error("PD214", f"remedy order is circular: {listed} "
+                                    f"{'covers itself' if len(names) == 1 else 'cover each other'}", d.span,
+                           "a remedy chain runs from the strongest remedy to the weakest")
         return tuple(covers)
 
     def lower_rule(self, d: ast.RuleDecl, origin: str) -> ir.Rule:
