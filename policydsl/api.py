@@ -21,7 +21,7 @@ import attrs
 from policydsl import ast, ir
 from policydsl.decision import Decision
 from policydsl.diagnostics import Diagnostic, PolicyDslError
-from policydsl.evaluator import evaluate
+from policydsl.engine import Backend, make_backend
 from policydsl.facts import FactsInputError, load_json, validate
 from policydsl.semantics import Analysis, analyze
 from policydsl.source import Source, point
@@ -158,11 +158,16 @@ DecideFn = Callable[[Mapping[str, Any]], Decision]
 
 
 class PolicySet:
-    """A loaded, checked policy set. Load once; `decide` is cheap and thread-safe."""
+    """A loaded, checked policy set. Load once; `decide` is cheap and thread-safe.
 
-    def __init__(self, policy_set: ir.PolicySet, *, enforce_baseline: bool = True) -> None:
+    `engine="compiled"` (the default) decides with the policy set's generated Python code,
+    `engine="interpreter"` with the reference evaluator; both give the same decisions."""
+
+    def __init__(self, policy_set: ir.PolicySet, *, enforce_baseline: bool = True, engine: str = "compiled") -> None:
         self.ir = policy_set
         self.enforce_baseline = enforce_baseline
+        self.engine = engine
+        self.backend: Backend = make_backend(policy_set, engine, enforce_baseline=enforce_baseline)
 
     @property
     def name(self) -> str:
@@ -174,21 +179,21 @@ class PolicySet:
 
     def decide(self, facts: Mapping[str, Any]) -> Decision:
         """Decide one request given as JSON-like data (SPEC §2)."""
-        return evaluate(self.ir, validate(facts, self.ir), enforce_baseline=self.enforce_baseline)
+        return self.backend.decision(self.backend.validate(facts))
 
     def decide_json(self, text: str, name: str = "<facts>") -> Decision:
         source = Source(name, text)
-        return evaluate(self.ir, validate(load_json(text, source), self.ir, source),
-                        enforce_baseline=self.enforce_baseline)
+        return self.backend.decision(self.backend.validate(load_json(text, source), source))
 
 
-def load(*paths: str | Path, baseline: str | Path | None = None) -> PolicySet:
-    """Load and check a policy set; raise PolicyDslError with every diagnostic if it is not well-formed."""
+def load(*paths: str | Path, baseline: str | Path | None = None, engine: str = "compiled") -> PolicySet:
+    """Load and check a policy set; raise PolicyDslError with every diagnostic if it is not well-formed.
+    `engine` is "compiled" (default) or "interpreter" (see PolicySet)."""
     result = load_set(paths, baseline)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or result.policy_set is None:
         raise PolicyDslError(errors or [Diagnostic(code="PD002", message="no policy set was loaded")])
-    return PolicySet(result.policy_set)
+    return PolicySet(result.policy_set, engine=engine)
 
 
 __all__ = ["FactsInputError", "LoadResult", "PolicySet", "find_baseline", "load", "load_set", "parse_file",

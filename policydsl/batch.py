@@ -1,19 +1,34 @@
 """Facts input for `eval`: one JSON object, or JSON Lines streamed one request a line.
 
-Each record becomes one output line, in input order: a decision, or an error
-record `{"line": N, "errors": [...]}`; a bad line never stops the batch.
+Each record becomes one output line, in input order: a decision, or an error record
+`{"line": N, "errors": [...]}`; a bad line never stops the batch. With several workers,
+chunks of lines are decided in worker processes, each rebuilding the engine from the
+policy set's JSON IR; only a few chunks per worker are in flight at once, so memory stays
+constant however long the input, and results are written in input order, byte for byte
+what one worker writes.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterator
+import multiprocessing
+from collections import deque
+from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from policydsl.api import PolicySet
 from policydsl.decision import dumps
 from policydsl.diagnostics import Diagnostic, PolicyDslError
+from policydsl.engine import Backend, make_backend
+from policydsl.facts import load_json
+from policydsl.irjson import from_json, to_json
 from policydsl.source import Source
+
+CHUNK_LINES = 256  # lines sent to a worker at a time
+CHUNKS_AHEAD = 4  # chunks in flight per worker
+
+Numbered = tuple[int, str]  # (line number, text)
+Result = tuple[bool, str]  # (valid facts, output line)
 
 
 def is_json_lines(path: str, head: str) -> bool:
@@ -27,23 +42,66 @@ def is_json_lines(path: str, head: str) -> bool:
         return exc.msg == "Extra data"
 
 
-def iter_lines(stream: IO[str]) -> Iterator[tuple[int, str]]:
+def iter_lines(stream: IO[str]) -> Iterator[Numbered]:
     """(line number, text) for every non-blank line, read lazily."""
     for number, line in enumerate(stream, start=1):
         if line.strip():
             yield number, line
 
 
-def decide_line(policy: PolicySet, number: int, text: str, name: str) -> tuple[bool, str]:
-    """One JSON Lines record → (ok, output line)."""
-    source = Source(name, text)
-    try:
-        decision = policy.decide_json(text, name)
-    except PolicyDslError as exc:
-        return False, dumps({"line": number, "errors": [error_record(d, number) for d in exc.diagnostics]})
-    return True, decision.to_json()
+class LineDecider:
+    """Turns one JSON Lines record into its output line with one backend."""
+
+    def __init__(self, backend: Backend, name: str) -> None:
+        self.backend = backend
+        self.name = name
+
+    def __call__(self, number: int, text: str) -> Result:
+        source = Source(self.name, text)
+        try:
+            flat = self.backend.validate(load_json(text, source), source)
+        except PolicyDslError as exc:
+            return False, dumps({"line": number, "errors": [error_record(d, number) for d in exc.diagnostics]})
+        return True, dumps(self.backend.decision_dict(flat))
 
 
 def error_record(d: Diagnostic, line: int) -> dict[str, Any]:
     return {"code": d.code, "message": d.message, "line": line, "column": d.span.column if d.span else None,
             "hint": d.hint}
+
+
+def decide_lines(backend: Backend, lines: Iterable[Numbered], name: str, workers: int = 1) -> Iterator[Result]:
+    """The output line of every numbered input line, in input order, using `workers` processes."""
+    if workers <= 1:
+        decide = LineDecider(backend, name)
+        for number, text in lines:
+            yield decide(number, text)
+        return
+    with multiprocessing.get_context().Pool(workers, initializer=_start_worker,
+                                            initargs=(to_json(backend.ir), backend.name, name)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in _chunks(lines, CHUNK_LINES):
+            pending.append(pool.apply_async(_decide_chunk, (chunk,)))
+            if len(pending) >= workers * CHUNKS_AHEAD:
+                yield from pending.popleft().get()
+        while pending:
+            yield from pending.popleft().get()
+
+
+def _chunks(lines: Iterable[Numbered], size: int) -> Iterator[list[Numbered]]:
+    it = iter(lines)
+    while chunk := list(itertools.islice(it, size)):
+        yield chunk
+
+
+_worker: LineDecider | None = None
+
+
+def _start_worker(ir_json: str, engine: str, name: str) -> None:
+    global _worker
+    _worker = LineDecider(make_backend(from_json(ir_json), engine), name)
+
+
+def _decide_chunk(chunk: list[Numbered]) -> list[Result]:
+    assert _worker is not None, "worker not started"
+    return [_worker(number, text) for number, text in chunk]

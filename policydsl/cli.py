@@ -8,21 +8,20 @@ from __future__ import annotations
 import enum
 import io
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from policydsl import __version__
+from policydsl import __version__, ir
 from policydsl.api import PolicySet, load_set
-from policydsl.batch import decide_line, is_json_lines, iter_lines
+from policydsl.batch import Numbered, decide_lines, is_json_lines, iter_lines
 from policydsl.codes import ERROR_CODES
 from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
                                    render_text, sorted_diagnostics)
+from policydsl.engine import ENGINES
 from policydsl.explain import explain_decision
-from policydsl.facts import load_json, validate
-from policydsl.evaluator import evaluate
-from policydsl.source import Source
 
 
 class ExitCode(enum.IntEnum):
@@ -104,13 +103,18 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
 
 # ---- eval -------------------------------------------------------------------------------
 
-def load_policy(files: tuple[str, ...], baseline: str | None) -> PolicySet:
+def load_ir(files: tuple[str, ...], baseline: str | None) -> ir.PolicySet:
+    """The policy set's IR; print the diagnostics and exit 2 if it is not well-formed."""
     result = load_set(policy_files(files), baseline)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or result.policy_set is None:
         echo_diagnostics(errors or list(result.diagnostics))
         sys.exit(ExitCode.ERROR)
-    return PolicySet(result.policy_set)
+    return result.policy_set
+
+
+def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "compiled") -> PolicySet:
+    return PolicySet(load_ir(files, baseline), engine=engine)
 
 
 @main.command("eval")
@@ -120,23 +124,29 @@ def load_policy(files: tuple[str, ...], baseline: str | None) -> PolicySet:
 @click.option("--baseline", type=click.Path(), help="Platform policy for a merchant file (default: by name).")
 @click.option("--explain", is_flag=True, help="Print a readable explanation instead of JSON.")
 @click.option("--pretty", is_flag=True, help="Indent the JSON of a single decision.")
-def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain: bool, pretty: bool) -> None:
+@click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
+              help="Decide with the compiled policy, or with the reference interpreter.")
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Processes deciding a JSON Lines batch (the output is the same for any number).")
+def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain: bool, pretty: bool, engine: str,
+          workers: int) -> None:
     """Evaluate after-sales requests against a policy set and print each decision as JSON.
 
-    A bad line of a JSON Lines batch becomes an error record carrying its line number; the
-    batch goes on, and the exit code is 2 if any line failed.
+    A JSON Lines batch is streamed in constant memory: one output line per input line, in
+    order. A bad line becomes an error record carrying its line number; the batch goes on,
+    and the exit code is 2 if any line failed. On a terminal, progress goes to stderr.
 
     \b
     Example:
       policydsl eval policies/platform/after_sales.policy --facts request.json
-      policydsl eval my-shop.policy --facts requests.jsonl > decisions.jsonl
+      policydsl eval my-shop.policy --facts requests.jsonl --workers 4 > decisions.jsonl
     """
-    policy = load_policy(files, baseline)
+    policy = load_policy(files, baseline, engine)
     name = "<stdin>" if facts_path == "-" else facts_path
     try:
         if facts_path.endswith((".jsonl", ".ndjson")):
             with open(facts_path, encoding="utf-8") as stream:  # streamed: constant memory
-                sys.exit(eval_lines(policy, iter_lines(stream), name))
+                sys.exit(eval_lines(policy, iter_lines(stream), name, workers))
         text = sys.stdin.read() if facts_path == "-" else Path(facts_path).read_text(encoding="utf-8")
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
@@ -144,19 +154,21 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     except UnicodeDecodeError:
         echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text")])
         sys.exit(ExitCode.ERROR)
-    if is_json_lines(name, text):
-        sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name))
+    try:
+        batch = is_json_lines(name, text)
+    except (ValueError, RecursionError):  # not JSON at all (too deep, too many digits): PD401 below
+        batch = False
+    if batch:
+        sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name, workers))
     sys.exit(eval_single(policy, text, name, explain, pretty))
 
 
 def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
-    source = Source(name, text)
     try:
-        facts = validate(load_json(text, source), policy.ir, source)
+        decision = policy.decide_json(text, name)
     except PolicyDslError as exc:
         echo_diagnostics(list(exc.diagnostics))
         return ExitCode.ERROR
-    decision = evaluate(policy.ir, facts)
     if explain:
         click.echo(explain_decision(decision, policy.ir))
     else:
@@ -164,16 +176,59 @@ def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: 
     return ExitCode.OK
 
 
-def eval_lines(policy: PolicySet, lines, name: str) -> int:
-    failed = 0
-    out = click.get_text_stream("stdout")
-    for number, text in lines:
-        ok, line = decide_line(policy, number, text, name)
+def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers: int = 1) -> int:
+    failed = done = 0
+    out = sys.stdout  # written line by line: click.echo would flush every decision of a large batch
+    progress = sys.stderr.isatty()
+    for ok, line in decide_lines(policy.backend, lines, name, workers):
         failed += not ok
         out.write(line + "\n")
+        done += 1
+        if progress and done % 1000 == 0:
+            click.echo(f"\r{done} requests decided", err=True, nl=False)
+    if progress and done >= 1000:
+        click.echo(f"\r{done} requests decided", err=True)
     if failed:
         click.echo(f"{failed} line(s) of {name} were not valid facts (see the error records)", err=True)
     return ExitCode.ERROR if failed else ExitCode.OK
+
+
+# ---- compile ----------------------------------------------------------------------------
+
+@main.command("compile")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--target", type=click.Choice(["python", "json"]), default="python", show_default=True,
+              help="A standalone Python module, or the normalised IR as JSON.")
+@click.option("-o", "--output", "out_path", type=click.Path(allow_dash=True), default="-", show_default=True,
+              help="The file to write; - writes stdout.")
+@click.option("--baseline", type=click.Path(), help="Platform policy for a merchant file (default: by name).")
+def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str | None) -> None:
+    """Compile a policy set into a standalone Python module or its IR as JSON.
+
+    The Python module needs only the standard library: `decide(facts)` validates one
+    request (SPEC §2; bad facts raise `FactsError`, a ValueError whose `.errors` lists
+    PD4xx dicts) and returns its decision as the JSON-ready dict `policydsl eval` prints;
+    `decide_validated(flat)` skips validation. The JSON is the IR other runtimes evaluate
+    (README, "The IR as JSON").
+
+    \b
+    Example:
+      policydsl compile my-shop.policy --target python -o my_shop_policy.py
+      policydsl compile policies/platform/after_sales.policy --target json -o baseline.ir.json
+    """
+    from policydsl.codegen import generate_python
+    from policydsl.irjson import to_json
+
+    ps = load_ir(files, baseline)
+    text = generate_python(ps) if target == "python" else to_json(ps, indent=2) + "\n"
+    if out_path == "-":
+        click.echo(text, nl=False)
+        return
+    try:
+        Path(out_path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{out_path}`: {exc.strerror or exc}")])
+        sys.exit(ExitCode.ERROR)
 
 
 # ---- test -------------------------------------------------------------------------------

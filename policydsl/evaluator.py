@@ -25,7 +25,7 @@ import attrs
 
 from policydsl import ir
 from policydsl.decision import ActionEntry, Decision, Extension, Override, PeriodEntry
-from policydsl.timeutil import US_PER_DAY, US_PER_HOUR, end_of_local_day, format_timestamp, local_day
+from policydsl.timeutil import US_PER_DAY, US_PER_HOUR, end_of_local_day, format_timestamp, local_day, parse_timestamp
 
 
 @attrs.frozen
@@ -252,7 +252,7 @@ def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:
         st = o.periods[p.name]
         if not st.applies:
             continue
-        deadline = format_timestamp(st.deadline, ps.timezone_minutes) if st.deadline is not None else None
+        deadline = stamp(st.deadline, ps.timezone_minutes) if st.deadline is not None else None
         out.append(PeriodEntry(p.name, st.length, st.unit, deadline, st.expired, p.source))
     return tuple(out)
 
@@ -273,10 +273,10 @@ def _extension(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Extension | None:
     if remaining == 0:
         return Extension(False, 0, f"not available: all {cap.max_times} extensions are used{cite}")
     if limit is None or facts[ps.now] > limit:
-        until = format_timestamp(limit, ps.timezone_minutes) if limit is not None else "an unknown time"
+        until = stamp(limit, ps.timezone_minutes) if limit is not None else "an unknown time"
         return Extension(False, remaining, f"not available: the request is after {until}, the end of the "
                                            f"extension window{cite}")
-    until = format_timestamp(limit, ps.timezone_minutes)
+    until = stamp(limit, ps.timezone_minutes)
     return Extension(True, remaining, f"{remaining} of {cap.max_times} extensions left, {cap.each_days} days each, "
                                       f"until {until}{cite}")
 
@@ -297,5 +297,24 @@ def _show(value: Any, ps: ir.PolicySet, path: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if ps.fact(path).kind == "timestamp":
-        return format_timestamp(value, ps.timezone_minutes)
+        return stamp(value, ps.timezone_minutes)
     return str(value)
+
+
+def stamp(instant_us: int, offset_minutes: int) -> str:
+    """An instant in RFC 3339 at the policy's offset, saturating at the years 0001–9999 that
+    RFC 3339 can write: a deadline past 9999 (an order in 9999, or a huge merchant setting)
+    prints as the last writable instant, 9999-12-31T23:59:59.999999 local time."""
+    try:
+        return format_timestamp(instant_us, offset_minutes)
+    except OverflowError:
+        lo, hi = _writable(offset_minutes)
+        return format_timestamp(min(max(instant_us, lo), hi), offset_minutes)
+
+
+def _writable(offset_minutes: int) -> tuple[int, int]:
+    """The first and last instants whose UTC and local dates both fall in the years 0001–9999."""
+    offset = f"{'-' if offset_minutes < 0 else '+'}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
+    lo = max(parse_timestamp("0001-01-01T00:00:00Z"), parse_timestamp("0001-01-01T00:00:00" + offset))
+    hi = min(parse_timestamp("9999-12-31T23:59:59.999999Z"), parse_timestamp("9999-12-31T23:59:59.999999" + offset))
+    return lo, hi

@@ -35,6 +35,9 @@ def load_json(text: str, source: Source) -> Any:
     except RecursionError:
         raise FactsInputError([Diagnostic(code="PD401", message="facts are not valid JSON: nested too deeply",
                                           span=point(source, 1, 1))])
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+        raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc}",
+                                          span=point(source, 1, 1))])
 
 
 class _Locator:
@@ -129,9 +132,15 @@ def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) 
                 err("PD404", path, f"`{path}` must be an RFC 3339 timestamp string, got {kind_of(value)}")
                 continue
             try:
-                out[path] = parse_timestamp(value)
+                instant = parse_timestamp(value)
+                format_timestamp(instant, policy_set.timezone_minutes)  # it can be written in the policy's zone
             except TimestampError as exc:
                 err("PD406", path, f"`{path}`: {exc}", "write e.g. 2026-10-01T12:00:00+08:00")
+            except OverflowError:
+                err("PD406", path, f"`{path}`: {value} falls outside the years 0001–9999 in the policy's time zone",
+                    "write e.g. 2026-10-01T12:00:00+08:00")
+            else:
+                out[path] = instant
     if not diags:
         for o in policy_set.orderings:
             left, right = out.get(o.left), out.get(o.right)

@@ -572,11 +572,26 @@ def _shift_lines(tree: Tree, offset: int) -> Tree:
     return tree
 
 
+# A string literal or a comment, whichever starts first: `#` inside a string is not a comment.
+# Same patterns as the grammar's STRING and COMMENT terminals.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
 def _comments(source: Source, text: str) -> list[ast.Comment]:
-    """Every `#` comment, found by lexing (so `#` inside strings is not a comment)."""
+    """Every `#` comment of a text that parsed (so every string in it is terminated).
+
+    A scan rather than `Lark.lex`, which builds a new lexer (and, with interegular installed,
+    checks every pair of terminals for collisions) on each call: most of the time of a parse."""
     out = []
-    for tok in parser().lex(text, dont_ignore=True):
-        if tok.type == "COMMENT":
-            out.append(ast.Comment(text=str(tok), span=Span(source, tok.line, tok.column,
-                                                            tok.end_line, tok.end_column)))
+    line, line_start, pos = 1, 0, 0
+    for m in _STRING_OR_COMMENT.finditer(text):
+        if not m.group().startswith("#"):
+            continue
+        newlines = text.count("\n", pos, m.start())
+        if newlines:
+            line += newlines
+            line_start = text.rfind("\n", 0, m.start()) + 1
+        pos = m.start()
+        column = m.start() - line_start + 1
+        out.append(ast.Comment(text=m.group(), span=Span(source, line, column, line, column + len(m.group()))))
     return out

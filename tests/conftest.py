@@ -15,7 +15,7 @@ TESTS = Path(__file__).resolve().parent
 if str(TESTS) not in sys.path:  # helper modules are importable under any import mode
     sys.path.insert(0, str(TESTS))
 
-from core_helpers import BASELINE_PATH, BASELINE_TEXT  # noqa: E402
+from core_helpers import BASELINE_PATH, BASELINE_TEXT, ENGINES  # noqa: E402
 from facts_strategies import base_facts as _base_facts  # noqa: E402
 from facts_strategies import valid_facts  # noqa: E402,F401  (re-exported for other test modules)
 
@@ -35,12 +35,13 @@ def baseline_text() -> str:
     return BASELINE_TEXT
 
 
-@pytest.fixture(scope="session")
-def baseline():
-    """The shipped platform policy, loaded through the library API."""
+@pytest.fixture(scope="session", params=ENGINES)
+def baseline(request):
+    """The shipped platform policy, loaded through the library API, once per engine: the reference
+    interpreter (policydsl.evaluator) and the compiled engine (the library's default)."""
     from policydsl.api import load
 
-    return load(BASELINE_PATH)
+    return load(BASELINE_PATH, engine=request.param)
 
 
 @pytest.fixture
@@ -54,3 +55,17 @@ def runner():
     from click.testing import CliRunner
 
     return CliRunner()
+
+
+# ---- hypothesis profiles (registered by the checker tests' owner; keep this block whole) ----
+# `default` is hypothesis' own profile (100 examples). `thorough` is for nightly or pre-release
+# runs, selected with either of:
+#     HYPOTHESIS_PROFILE=thorough python -m pytest tests/test_check_differential.py
+#     python -m pytest tests/test_check_differential.py --hypothesis-profile=thorough
+import os  # noqa: E402
+
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("thorough", max_examples=2000, deadline=None)
+_hypothesis_settings.load_profile(os.getenv("HYPOTHESIS_PROFILE", "default"))
+# ---- end of hypothesis profiles ------------------------------------------------------------------------

@@ -20,6 +20,8 @@ BASELINE_PATH = ROOT / "policies" / "platform" / "after_sales.policy"
 BASELINE_TEXT = BASELINE_PATH.read_text(encoding="utf-8")
 BASELINE_NAME = "wechat-channels-after-sales"
 MERCHANT_HEADER = f'merchant policy "fruit-shop" version "1" extends "{BASELINE_NAME}"\n'
+#: The library's decision engines: the reference interpreter and the compiled code (the default).
+ENGINES = ("interpreter", "compiled")
 
 
 def diag_of(text: str, name: str = "t.policy") -> list[Diagnostic]:

@@ -85,7 +85,9 @@ def set_path(facts: dict[str, Any], path: str, value: Any) -> None:
     *parents, leaf = path.split(".")
     node = facts
     for p in parents:
-        node = node.setdefault(p, {})
+        if not isinstance(node.get(p), dict):
+            node[p] = {}
+        node = node[p]
     if value is DELETE:
         node.pop(leaf, None)
     else:

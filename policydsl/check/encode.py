@@ -80,11 +80,19 @@ class Encoder:
         param = self.ps.param(t.name)
         if param.per is None or not param.by_value:
             return [(True, param.value)]
-        values = self.ps.fact(param.per).values
+        per = self.ps.fact(param.per)
         by_result: dict[int, list[str]] = {}
-        for v in values:
+        for v in per.values:
             by_result.setdefault(param.value_for(v), []).append(v)
-        return [(self.present(param.per, EnumAtom(param.per, frozenset(vs))), n) for n, vs in by_result.items()]
+        cases = []
+        for n, vs in by_result.items():
+            guard = self.present(param.per, EnumAtom(param.per, frozenset(vs)))
+            if per.nullable and n == param.value:  # a null key takes the general value
+                guard = disj([guard, NullAtom(param.per)])
+            cases.append((guard, n))
+        if per.nullable and param.value not in by_result:
+            cases.append((NullAtom(param.per), param.value))
+        return cases
 
     def compare(self, left: ir.IntTerm, op: str, right: ir.IntTerm) -> Formula:
         alternatives = []

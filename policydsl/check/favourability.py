@@ -23,7 +23,7 @@ import attrs
 from policydsl import ir
 from policydsl.check.counterexample import facts_from_model
 from policydsl.check.encode import Encoder, Undecidable, domains_for
-from policydsl.check.logic import Domains, conj, disj, neg, satisfiable, solve
+from policydsl.check.logic import Domains, EnumAtom, conj, disj, neg, satisfiable, solve
 from policydsl.diagnostics import Diagnostic, Severity
 from policydsl.evaluator import effective_rank, outcome, void_merchant_rules
 from policydsl.facts import validate
@@ -59,9 +59,12 @@ def check_merchant(ps: ir.PolicySet) -> CheckResult:
     try:
         violations = find_violations(ps)
         for v in violations:
+            attached = False
             if v.culprit.startswith("set "):
-                diags = attach_counterexample(diags, v)
-            else:
+                diags, attached = attach_counterexample(diags, v)
+                if not attached and any(d.data.get("rule") == v.culprit for d in diags):
+                    continue  # its PD302 already shows a counterexample
+            if not attached:
                 diags.append(violation_diagnostic(ps, v))
         diags += rule_warnings(ps)
     except Undecidable as exc:
@@ -80,8 +83,7 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
         spans = dict(p.set_spans)
         settings = ([(None, p.value)] if p.source == ir.MERCHANT else []) + list(p.by_value)
         for key, value in settings:
-            lowered = value < p.platform_default if p.direction == "increase" else value > p.platform_default
-            if lowered:
+            if _lowers(p, value):
                 where = f" for `{key}`" if key else ""
                 verb = "lowers" if p.direction == "increase" else "raises"
                 out.append(Diagnostic(
@@ -90,7 +92,8 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
                             f"allows only to {p.direction} (baseline: {show_amount(p.platform_default, p.kind)})",
                     hint=f"use a value of at least {show_amount(p.platform_default, p.kind)}"
                     if p.direction == "increase" else None,
-                    data={"rule": f"set {p.name}", "clause": ", ".join(p.cites), "action": None,
+                    data={"rule": f"set {p.name}" + (f" for {key}" if key else ""),
+                          "clause": ", ".join(p.cites), "action": None,
                           "merchant": value, "baseline": p.platform_default, "counterexample": None}))
     caps = {c.name: c for c in ps.capabilities}
     for claim in ps.capability_claims:
@@ -134,48 +137,136 @@ def _query(enc_b: Encoder, enc_m: Encoder, action: str):
                 for k in range(1, 5))
 
 
-def without_rules(ps: ir.PolicySet, names: set[str]) -> ir.PolicySet:
-    """The merchant set with the named merchant rules taken out (and what they replaced put back)."""
-    assert ps.baseline is not None
-    restored = {old for r in ps.rules if r.name in names for old in r.replaces}
-    rules = tuple(r for r in ps.baseline.rules if r.name in restored) + \
-        tuple(r for r in ps.rules if r.name not in names)
-    return attrs.evolve(ps, rules=rules, baseline=ps.baseline)
+def _direct(enc_b: Encoder, action: str):
+    """The baseline's own modality for `action` is what makes its effective rank (not a stronger
+    remedy covering it). Elsewhere the violation is reported on that stronger remedy, whose
+    query finds the same culprit, so it is not repeated here."""
+    return conj(disj([neg(enc_b.effective_at_least(action, k)), enc_b.rank_at_least(action, k)])
+                for k in range(1, 5))
+
+
+@attrs.define
+class _Blame:
+    """When the evaluator names a culprit for a violation on `action` (`void_merchant_rules`), as
+    formulas over the facts. Exact, given that the merchant set is less favourable on `action`:
+
+    1. merchant rule r is named if a baseline rule v giving `action` (or a remedy covering it)
+       fires in the baseline and r `replaces` v, or r is the first fired rule (in set order) that
+       `overrides` v;
+    2. otherwise, r is named if it is active and gives the modality chosen for `action`;
+    3. otherwise the merchant's parameter settings are named.
+    """
+
+    ps: ir.PolicySet
+    enc_b: Encoder
+    enc_m: Encoder
+    action: str
+    _victims: dict[str, ir.Rule] = attrs.field(init=False, factory=dict)  # baseline rules giving it or a cover
+
+    def __attrs_post_init__(self) -> None:
+        relevant = set(self.ps.covered_by(self.action))
+        assert self.ps.baseline is not None
+        self._victims = {r.name: r for r in self.ps.baseline.rules if any(e.action in relevant for e in r.effects)}
+
+    def suppresses(self, rule: ir.Rule):
+        """Case 1 for `rule`."""
+        victims = self._victims
+        parts = [self.enc_b.cond(victims[v].condition) for v in rule.replaces if v in victims]
+        for v in rule.overrides:
+            if v in victims:
+                index = self.ps.rules.index(rule)
+                earlier = [o for o in self.ps.rules[:index] if v in o.overrides]
+                parts.append(conj([self.enc_b.cond(victims[v].condition), self.enc_m.cond(rule.condition),
+                                   neg(disj(self.enc_m.cond(o.condition) for o in earlier))]))
+        return disj(parts)
+
+    def gives(self, rule: ir.Rule):
+        """Case 2 for `rule` (without the 'otherwise')."""
+        polarity = self.ps.action(self.action).polarity
+        mine = [ir.modality_rank(polarity, e.modality) for e in rule.effects if e.action == self.action]
+        if not mine:
+            return False
+        higher = [r for r, m in self.enc_m.givers(self.action) if ir.modality_rank(polarity, m) > mine[0]]
+        return conj([self.enc_m.active(rule), neg(disj(self.enc_m.active(r) for r in higher))])
+
+    def candidates(self) -> tuple[list[tuple[str, object]], list[tuple[str, object]], list[tuple[str, object]]]:
+        """(culprit, the facts where the evaluator names it) for the merchant rules, for the
+        settings that lower a parameter, and for the other settings."""
+        rules = [r for r in self.ps.rules if r.source == ir.MERCHANT]
+        case1 = {r.name: self.suppresses(r) for r in rules}
+        case2 = {r.name: self.gives(r) for r in rules}
+        none1 = neg(disj(case1.values()))
+        blamed = [(r.name, disj([case1[r.name], conj([none1, case2[r.name]])])) for r in rules]
+        settings = conj([none1, neg(disj(case2.values()))])
+        lowered: list[tuple[str, object]] = []
+        others: list[tuple[str, object]] = []
+        for p in self.ps.params:
+            keys = [k for k, _ in p.by_value]
+            if p.source == ir.MERCHANT and p.value != p.platform_default:
+                guard = neg(self.enc_m.present(p.per, EnumAtom(p.per, frozenset(keys)))) if p.per and keys else True
+                (lowered if _lowers(p, p.value) else others).append((f"set {p.name}", conj([settings, guard])))
+            for k, value in p.by_value:
+                assert p.per is not None
+                where = conj([settings, self.enc_m.present(p.per, EnumAtom(p.per, frozenset([k])))])
+                (lowered if _lowers(p, value) else others).append((f"set {p.name} for {k}", where))
+        return blamed, lowered, others
+
+
+def _lowers(p: ir.Param, value: int) -> bool:
+    """The setting moves the parameter against its allowed direction (PD302)."""
+    return value < p.platform_default if p.direction == "increase" else value > p.platform_default
 
 
 def _violations_for(ps: ir.PolicySet, action: str, enc_b: Encoder, domains: Domains) -> list[Violation]:
-    """Every culprit for `action`: after each is found, it is taken out and the search repeats."""
+    """Every culprit for `action`, each with facts where the policy set AS WRITTEN is less
+    favourable on `action` and the evaluator names that culprit (so `policydsl eval` on the
+    counterexample lists it under `overridden`). Merchant rules and lowering settings are
+    each tried; other settings only if nothing else accounts for the violation."""
     assert ps.baseline is not None
+    enc_m = Encoder(ps)
+    violated = conj([_query(enc_b, enc_m, action), _direct(enc_b, action)])
+    if not satisfiable(violated, domains):
+        return []
     out: list[Violation] = []
-    current = ps
-    for _ in range(MAX_CULPRITS_PER_ACTION):
-        model = solve(_query(enc_b, Encoder(current), action), domains)
-        if model is None:
+    blamed, lowered, others = _Blame(ps, enc_b, enc_m, action).candidates()
+    for name, where in blamed + lowered:
+        if len(out) >= MAX_CULPRITS_PER_ACTION:
             break
-        ps = current
-        facts = facts_from_model(ps, model)
-        flat = validate(facts, ps)
-        mine, base = outcome(ps, flat), outcome(ps.baseline, flat)
-        m_rank, b_rank = effective_rank(ps, mine.chosen, action), effective_rank(ps.baseline, base.chosen, action)
-        if m_rank >= b_rank:
-            raise AssertionError(f"checker model for `{action}` does not reproduce in the evaluator: {facts}")
-        polarity = ps.action(action).polarity
-        direct = ir.modality_rank(polarity, base.chosen[action][0] if action in base.chosen else None)
-        culprits = void_merchant_rules(ps, mine, base, action)
-        rules = [c for c in culprits if c in {r.name for r in ps.rules if r.source == ir.MERCHANT}]
-        merchant = mine.chosen[action][0] if action in mine.chosen else None
-        baseline = base.chosen[action][0] if action in base.chosen else None
-        clauses = _cites(base.chosen[action][1]) if action in base.chosen else _covering_cites(ps, base, action)
-        # Where the baseline's rank comes from a stronger remedy covering `action`, the same
-        # culprit is reported on that remedy (its query finds it), so it is not repeated here.
-        if direct >= b_rank:
-            for name in rules or culprits or ["merchant policy"]:
-                span = ps.rule(name).span if name in rules else _setting_span(ps, name)
-                out.append(Violation(name, span, action, merchant, baseline, clauses, facts))
-        if not rules:
-            break  # caused by parameter settings: one counterexample says it
-        current = without_rules(current, set(rules))
+        model = solve(conj([violated, where]), domains)
+        if model is not None:
+            out.append(_replayed(ps, action, model, name))
+    if not any(v.culprit.startswith("set ") for v in out):
+        for name, where in others:
+            model = solve(conj([violated, where]), domains)
+            if model is not None:
+                out.append(_replayed(ps, action, model, name))
+                break
+    if not out:  # a violation no culprit accounts for (cannot happen while _Blame is exact): report it
+        model = solve(violated, domains)
+        assert model is not None
+        out.append(_replayed(ps, action, model, None))
     return out
+
+
+def _replayed(ps: ir.PolicySet, action: str, model, name: str | None) -> Violation:
+    """The violation shown by `model`, confirmed by the reference evaluator."""
+    assert ps.baseline is not None
+    facts = facts_from_model(ps, model)
+    flat = validate(facts, ps)
+    mine, base = outcome(ps, flat), outcome(ps.baseline, flat)
+    m_rank, b_rank = effective_rank(ps, mine.chosen, action), effective_rank(ps.baseline, base.chosen, action)
+    if m_rank >= b_rank:
+        raise AssertionError(f"checker model for `{action}` does not reproduce in the evaluator: {facts}")
+    culprits = void_merchant_rules(ps, mine, base, action)
+    if name is None:
+        name = culprits[0] if culprits else "merchant policy"
+    elif name not in culprits:
+        raise AssertionError(f"checker blames `{name}` for `{action}`, the evaluator {culprits}: {facts}")
+    merchant = mine.chosen[action][0] if action in mine.chosen else None
+    baseline = base.chosen[action][0] if action in base.chosen else None
+    clauses = _cites(base.chosen[action][1]) if action in base.chosen else _covering_cites(ps, base, action)
+    span = ps.rule(name).span if name in {r.name for r in ps.rules} else _setting_span(ps, name)
+    return Violation(name, span, action, merchant, baseline, clauses, facts)
 
 
 def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
@@ -193,20 +284,22 @@ def _covering_cites(ps: ir.PolicySet, base, action: str) -> tuple[str, ...]:
 
 
 def _setting_span(ps: ir.PolicySet, name: str) -> Span | None:
+    """The span of the `set` declaration a culprit such as `set p` or `set p for k` names."""
     if name.startswith("set "):
-        param = name.split()[1]
-        spans = [s for _, s in ps.param(param).set_spans]
-        return spans[0] if spans else None
+        words = name.split()
+        key = words[3] if len(words) == 4 else None
+        spans = dict(ps.param(words[1]).set_spans)
+        return spans.get(key) or next(iter(spans.values()), None)
     return None
 
 
-def attach_counterexample(diags: list[Diagnostic], v: Violation) -> list[Diagnostic]:
-    """Give the PD302 of a lowered parameter the first counterexample its setting causes."""
-    param = v.culprit.split()[1]
+def attach_counterexample(diags: list[Diagnostic], v: Violation) -> tuple[list[Diagnostic], bool]:
+    """Give the PD302 of a lowered setting (`set p` or `set p for k`, as `v.culprit` names it) the
+    first counterexample it causes. Returns the diagnostics and whether one took it."""
     out = []
     done = False
     for d in diags:
-        if not done and d.code == "PD302" and d.data.get("rule") == f"set {param}" and d.data["counterexample"] is None:
+        if not done and d.code == "PD302" and d.data.get("rule") == v.culprit and d.data["counterexample"] is None:
             example = json.dumps(v.counterexample, ensure_ascii=False, separators=(",", ":"))
             d = attrs.evolve(d, notes=(f"with this setting `{v.action}` is {v.merchant or 'absent'} where the "
                                        f"baseline requires {v.baseline or 'absent'}",
@@ -216,7 +309,7 @@ def attach_counterexample(diags: list[Diagnostic], v: Violation) -> list[Diagnos
                                    "clause": ", ".join(v.clauses) or d.data["clause"]})
             done = True
         out.append(d)
-    return out
+    return out, done
 
 
 def violation_diagnostic(ps: ir.PolicySet, v: Violation) -> Diagnostic:

@@ -1,0 +1,885 @@
+"""Compile the IR of a policy set into a standalone Python module.
+
+The module exposes
+
+    validate(facts) -> flat facts                 # PD4xx checks of policydsl.facts; raises FactsError
+    decide_validated(flat_facts) -> dict          # the decision's JSON form (SPEC §3)
+    decide(facts) -> dict                         # validate, then decide
+    FactsError                                    # ValueError subclass; `.errors` lists dicts
+    POLICY                                        # name, version, merchant, policydsl version
+
+and needs only the standard library: the helpers of `policydsl.runtime` are copied in.
+`decide_validated(f)` returns exactly `policydsl.evaluator.evaluate(ps, f).to_dict()`.
+
+Safety (STYLE §8): code is built from the normalised IR only. Every value taken from a
+policy reaches the text through `lit`, a repr restricted to bool/int/str/None and tuples
+of them; fact paths appear only as string literals (`f['order.paid_at']`); every
+identifier the generator writes is fixed or comes from a counter (`v3`, `c12`). No text
+from a policy file is ever evaluated.
+
+Speed: conditions are canonicalised (parameters and periods resolved, constants
+folded) so that sub-conditions shared by scenarios, rules and the baseline are computed
+once; period deadlines are integer arithmetic with constants folded in; baseline (G3)
+comparisons are emitted only for actions a merchant rule or setting can change.
+"""
+
+from __future__ import annotations
+
+import ast as pyast
+import functools
+import itertools
+import operator
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from policydsl import __version__, ir, runtime
+from policydsl.timeutil import US_PER_DAY, US_PER_HOUR
+
+
+class CodegenError(Exception):
+    """The IR cannot be compiled (it references something it does not declare)."""
+
+
+_SAFE_TYPES = (bool, int, str, type(None))
+_COMPARE = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">=": operator.ge,
+            ">": operator.gt}
+
+
+def lit(value: Any) -> str:
+    """The Python literal for a checked value: bool, int, str, None, or tuples of them."""
+    if type(value) is tuple:
+        inner = ", ".join(lit(v) for v in value)
+        return f"({inner},)" if len(value) == 1 else f"({inner})"
+    if type(value) not in _SAFE_TYPES:
+        raise CodegenError(f"cannot embed a `{type(value).__name__}` literal")
+    return repr(value)
+
+
+def module_filename(ps: ir.PolicySet) -> str:
+    """The file name compiled code reports in tracebacks: `<policydsl:NAME>`."""
+    return f"<policydsl:{ps.merchant or ps.name}>"
+
+
+@functools.cache
+def runtime_source() -> str:
+    """The code of policydsl.runtime that every generated module carries (without its
+    docstring, `__future__` import and `__all__`)."""
+    text = Path(runtime.__file__).read_text(encoding="utf-8")
+    tree = pyast.parse(text)
+    keep = []
+    for node in tree.body:
+        if isinstance(node, pyast.Expr) and isinstance(node.value, pyast.Constant):
+            continue
+        if isinstance(node, pyast.ImportFrom) and node.module == "__future__":
+            continue
+        if isinstance(node, pyast.Assign) and any(isinstance(t, pyast.Name) and t.id == "__all__"
+                                                  for t in node.targets):
+            continue
+        keep.append(pyast.get_source_segment(text, node))
+    return "\n\n\n".join(keep) + "\n"
+
+
+def generate_python(ps: ir.PolicySet) -> str:
+    """The source text of a standalone decision module for `ps` (with its baseline, if any)."""
+    return _Generator(ps).module()
+
+
+# ---- canonical keys ------------------------------------------------------------------------
+# Conditions, integer terms and periods become hashable tuples with names resolved against
+# their policy set: equal keys mean equal values on every facts, so each is computed once.
+
+Key = tuple
+TRUE_K: Key = ("T",)
+FALSE_K: Key = ("F",)
+
+
+class _Side:
+    """One policy set of the compiled pair (the set itself, or its baseline)."""
+
+    def __init__(self, ps: ir.PolicySet, facts: dict[str, ir.Fact]) -> None:
+        self.ps = ps
+        self.facts = facts
+        self.periods = {p.name: p for p in ps.periods}
+        self.params = {p.name: p for p in ps.params}
+        self.actions = {a.name: a for a in ps.actions}
+        self.covers = dict(ps.covers)
+        self.period_keys: dict[str, Key] = {}
+        self.visiting: list[str] = []
+
+    def fact(self, path: str) -> str:
+        if path not in self.facts:
+            raise CodegenError(f"the IR reads `{path}`, which is not a declared fact")
+        return path
+
+    def term(self, t: ir.IntTerm) -> Key:
+        if type(t) is ir.Const:
+            return ("const", t.value)
+        if type(t) is ir.FactInt:
+            return ("fact", self.fact(t.path))
+        if type(t) is ir.ParamInt:
+            param = self.params.get(t.name)
+            if param is None:
+                raise CodegenError(f"the IR reads parameter `{t.name}`, which is not declared")
+            if param.per is None:
+                return ("const", param.value)
+            self.fact(param.per)
+            table: dict[str, int] = {}
+            for key, value in param.by_value:
+                table.setdefault(key, value)
+            if not table:
+                return ("const", param.value)
+            return ("per", param.per, tuple(table.items()), param.value)
+        raise CodegenError(f"codegen has no case for the term {type(t).__name__}")
+
+    def cond(self, c: ir.Cond) -> Key:
+        kind = type(c)
+        if kind is ir.TrueCond:
+            return TRUE_K
+        if kind is ir.FalseCond:
+            return FALSE_K
+        if kind is ir.And:
+            return _all_of(self.cond(i) for i in c.items)
+        if kind is ir.Or:
+            return _any_of(self.cond(i) for i in c.items)
+        if kind is ir.NotCond:
+            return _negate(self.cond(c.item))
+        if kind is ir.BoolFact:
+            return ("bool", self.fact(c.path))
+        if kind is ir.EnumIn:
+            return ("in", self.fact(c.path), tuple(dict.fromkeys(c.values))) if c.values else FALSE_K
+        if kind is ir.IsNull:
+            return ("null", self.fact(c.path))
+        if kind is ir.Compare:
+            if c.op not in _COMPARE:
+                raise CodegenError(f"unknown comparison `{c.op}`")
+            left, right = self.term(c.left), self.term(c.right)
+            if left[0] == right[0] == "const":
+                return TRUE_K if _COMPARE[c.op](left[1], right[1]) else FALSE_K
+            return ("cmp", left, c.op, right)
+        if kind is ir.Within:
+            return ("within", self.period(c.period))
+        if kind is ir.Expired:
+            return ("expired", self.period(c.period))
+        raise CodegenError(f"codegen has no case for the condition {kind.__name__}")
+
+    def period(self, name: str) -> Key:
+        if name in self.period_keys:
+            return self.period_keys[name]
+        p = self.periods.get(name)
+        if p is None:
+            raise CodegenError(f"the IR refers to period `{name}`, which is not declared")
+        if name in self.visiting:
+            raise CodegenError(f"period `{name}` is defined in terms of itself")
+        self.visiting.append(name)
+        if type(p) is ir.BestPeriod:
+            key: Key = ("best", tuple(self.period(m) for m in p.members))
+        elif type(p) is ir.CalendarPeriod:
+            key = ("cal", self.term(p.length), self.fact(p.anchor), self.cond(p.guard))
+        elif type(p) is ir.ExactPeriod:
+            if p.unit not in ("hours", "days"):
+                raise CodegenError(f"period `{name}` has unknown unit `{p.unit}`")
+            key = ("exact", self.term(p.length), p.unit, self.fact(p.anchor), self.cond(p.guard))
+        else:
+            raise CodegenError(f"codegen has no case for the period {type(p).__name__}")
+        self.visiting.pop()
+        self.period_keys[name] = key
+        return key
+
+
+def _all_of(items: Iterator[Key]) -> Key:
+    out: list[Key] = []
+    for k in items:
+        if k == FALSE_K:
+            return FALSE_K
+        if k[0] == "and":
+            out.extend(i for i in k[1:] if i not in out)
+        elif k != TRUE_K and k not in out:
+            out.append(k)
+    return TRUE_K if not out else out[0] if len(out) == 1 else ("and", *out)
+
+
+def _any_of(items: Iterator[Key]) -> Key:
+    out: list[Key] = []
+    for k in items:
+        if k == TRUE_K:
+            return TRUE_K
+        if k[0] == "or":
+            out.extend(i for i in k[1:] if i not in out)
+        elif k != FALSE_K and k not in out:
+            out.append(k)
+    return FALSE_K if not out else out[0] if len(out) == 1 else ("or", *out)
+
+
+def _negate(k: Key) -> Key:
+    if k == TRUE_K:
+        return FALSE_K
+    if k == FALSE_K:
+        return TRUE_K
+    return k[1] if k[0] == "not" else ("not", k)
+
+
+def _children(key: Key) -> tuple[Key, ...]:
+    tag = key[0]
+    if tag in ("and", "or"):
+        return key[1:]
+    if tag == "not":
+        return (key[1],)
+    if tag in ("within", "expired"):
+        return (key[1],)
+    if tag == "best":
+        return key[1]
+    if tag == "cal":
+        return (key[3],)
+    if tag == "exact":
+        return (key[4],)
+    return ()
+
+
+# ---- the generator ------------------------------------------------------------------------------
+
+class _PeriodVars(NamedTuple):
+    """Expressions (names or literals) for one period's state inside `decide_validated`."""
+
+    applies: str
+    deadline: str  # None while the period has not started
+    within: str
+    expired: str
+    length: str
+    unit: str
+
+
+class _Chosen(NamedTuple):
+    """Names holding one action's decision on one side: modality (None = absent), cites,
+    source, and the modality's rank (only where G3 compares ranks, else "")."""
+
+    modality: str
+    cites: str
+    source: str
+    rank: str
+
+
+class _Code(str):
+    """A piece of Python code among raw text pieces (see `_concat`)."""
+
+
+Candidate = tuple[str, ir.Rule, ir.Effect]  # (active flag expression, rule, effect)
+
+
+class _Writer:
+    """Lines of code at an indentation depth."""
+
+    def __init__(self, depth: int = 1) -> None:
+        self.lines: list[str] = []
+        self.depth = depth
+
+    def emit(self, text: str) -> None:
+        self.lines.append("    " * self.depth + text)
+
+    @contextmanager
+    def block(self, header: str) -> Iterator[None]:
+        self.emit(header)
+        self.depth += 1
+        yield
+        self.depth -= 1
+
+    def when(self, test: str) -> AbstractContextManager[None]:
+        """`if test:` around the code, or no block at all when the test is the literal True."""
+        return nullcontext() if test == "True" else self.block(f"if {test}:")
+
+
+class _Generator:
+    def __init__(self, ps: ir.PolicySet) -> None:
+        self.ps = ps
+        facts = {f.path: f for f in ps.facts}
+        self.mine = _Side(ps, facts)
+        self.base = _Side(ps.baseline, facts) if ps.baseline is not None else None
+        self.names = itertools.count()
+        self.out = _Writer()
+        self.consts: list[str] = []
+        self.fact_vars: dict[str, str] = {}
+        self.shared: set[Key] = set()
+        self.exprs: dict[Key, str] = {}
+        self.period_vars: dict[Key, _PeriodVars] = {}
+
+    def fresh(self, prefix: str) -> str:
+        return f"{prefix}{next(self.names)}"
+
+    def emit(self, text: str) -> None:
+        self.out.emit(text)
+
+    def const(self, expr: str) -> str:
+        """A module-level constant holding `expr` (built from `lit` output only)."""
+        name = self.fresh("k")
+        self.consts.append(f"{name} = {expr}")
+        return name
+
+    def fact_var(self, path: str) -> str:
+        """The local holding a fact's value (loaded once, at the top of `decide_validated`)."""
+        var = self.fact_vars.get(self.mine.fact(path))
+        if var is None:
+            var = self.fact_vars[path] = self.fresh("v")
+        return var
+
+    # ---- expressions -------------------------------------------------------------------------------
+    def expr(self, key: Key) -> str:
+        """A Python expression for a condition key; shared keys are computed once, into a local."""
+        if key in self.exprs:
+            return self.exprs[key]
+        text = self.build(key)
+        if key in self.shared and not _simple(text):
+            assert self.out.depth == 1, "shared conditions are computed at the top level"
+            name = self.fresh("c")
+            self.emit(f"{name} = {text}")
+            text = name
+        self.exprs[key] = text
+        return text
+
+    def build(self, key: Key) -> str:
+        tag = key[0]
+        if tag == "T":
+            return "True"
+        if tag == "F":
+            return "False"
+        if tag in ("and", "or"):
+            return "(" + f" {tag} ".join(self.expr(k) for k in key[1:]) + ")"
+        if tag == "not":
+            return f"(not {self.expr(key[1])})"
+        if tag == "bool":
+            return f"{self.fact_var(key[1])} is True"
+        if tag == "null":
+            return f"{self.fact_var(key[1])} is None"
+        if tag == "in":
+            values = key[2]
+            if len(values) == 1:
+                return f"{self.fact_var(key[1])} == {lit(values[0])}"
+            return f"{self.fact_var(key[1])} in {{{', '.join(lit(v) for v in values)}}}"
+        if tag == "cmp":
+            _, left, op, right = key
+            guards = [f"{self.fact_var(t[1])} is not None" for t in (left, right) if t[0] == "fact"]
+            test = f"{self.term(left)} {op} {self.term(right)}"
+            return "(" + " and ".join([*guards, test]) + ")" if guards else test
+        if tag == "within":
+            return self.period(key[1]).within
+        if tag == "expired":
+            return self.period(key[1]).expired
+        raise AssertionError(f"no expression for key {tag}")
+
+    def term(self, key: Key) -> str:
+        if key[0] == "const":
+            return lit(key[1])
+        if key[0] == "fact":
+            return self.fact_var(key[1])
+        _, per, table, default = key
+        name = self.exprs.get(key)
+        if name is None:
+            name = self.exprs[key] = self.const(f"dict({lit(table)})")
+        return f"{name}.get({self.fact_var(per)}, {lit(default)})"
+
+    def find_shared(self, roots: list[Key]) -> None:
+        """Mark keys reached more than once (a shared subtree's inside counts once) as shared."""
+        seen: set[Key] = set()
+        stack = list(reversed(roots))
+        while stack:
+            key = stack.pop()
+            if key in seen:
+                self.shared.add(key)
+                continue
+            seen.add(key)
+            stack.extend(reversed(_children(key)))
+
+    # ---- periods -------------------------------------------------------------------------------------
+    def period(self, key: Key) -> _PeriodVars:
+        pv = self.period_vars.get(key)
+        if pv is None:
+            assert self.out.depth == 1, "periods are computed at the top level"
+            pv = self.best_period([self.period(m) for m in key[1]]) if key[0] == "best" else self.simple_period(key)
+            self.period_vars[key] = pv
+        return pv
+
+    def simple_period(self, key: Key) -> _PeriodVars:
+        """A calendar period (open through the local day `anchor day + length`) or an exact one
+        (open through `anchor + length`): applies, deadline, within, expired."""
+        if key[0] == "cal":
+            _, length, anchor, guard = key
+            unit = "days"
+        else:
+            _, length, unit, anchor, guard = key
+        tests = [t for t in (self.expr(guard),) if t != "True"]
+        if length[0] == "per":
+            n = self.fresh("n")
+            self.emit(f"{n} = {self.term(length)}")
+        else:
+            n = self.term(length)
+            if length[0] == "fact":
+                tests.append(f"{n} is not None")
+        av, now = self.fact_var(anchor), self.fact_var(self.ps.now)
+        tz = self.ps.timezone_minutes * 60 * 1_000_000
+        if key[0] == "cal":
+            if length[0] == "const":
+                deadline = f"({av} + {tz}) // {US_PER_DAY} * {US_PER_DAY} + {(length[1] + 1) * US_PER_DAY - tz - 1}"
+            else:
+                deadline = f"(({av} + {tz}) // {US_PER_DAY} + {n} + 1) * {US_PER_DAY} - {tz + 1}"
+        else:
+            step = US_PER_HOUR if unit == "hours" else US_PER_DAY
+            deadline = f"{av} + {length[1] * step}" if length[0] == "const" else f"{av} + {n} * {step}"
+        a, d, w, e = self.fresh("a"), self.fresh("d"), self.fresh("w"), self.fresh("e")
+        if tests:
+            self.emit(f"{a} = {w} = {e} = False; {d} = None")
+        else:
+            a = "True"
+        with self.out.when(" and ".join(tests) or "True"):
+            if tests:
+                self.emit(f"{a} = True")
+            started = [f"{d} = {deadline}", f"{w} = {now} <= {d}", f"{e} = not {w}"]
+            if self.mine.facts[anchor].nullable:
+                with self.out.block(f"if {av} is None:"):
+                    self.emit(f"{d} = None; {w} = True; {e} = False")
+                with self.out.block("else:"):
+                    for line in started:
+                        self.emit(line)
+            else:
+                for line in started:
+                    self.emit(line)
+        return _PeriodVars(a, d, w, e, n, lit(unit))
+
+    def best_period(self, members: list[_PeriodVars]) -> _PeriodVars:
+        """`most favourable of`: the state of the applicable member with the latest deadline, a
+        member not started yet beating any started one; the first such member wins ties."""
+        a, d, w, e, n = (self.fresh(p) for p in "adwen")
+        units = list(dict.fromkeys(m.unit for m in members)) or [lit("days")]
+        dynamic = len(units) > 1
+        u = self.fresh("u") if dynamic else units[0]
+        self.emit(f"{a} = {w} = {e} = False; {d} = None; {n} = 0" + (f"; {u} = 'days'" if dynamic else ""))
+        for m in members:
+            if m.applies == "False":
+                continue
+            with self.out.block(f"if {m.applies} and (not {a} or ({d} is not None and "
+                                f"({m.deadline} is None or {m.deadline} > {d}))):"):
+                self.emit(f"{a} = True; {d} = {m.deadline}; {w} = {m.within}; {e} = {m.expired}; {n} = {m.length}"
+                          + (f"; {u} = {m.unit}" if dynamic else ""))
+        return _PeriodVars(a, d, w, e, n, u)
+
+    # ---- rules and actions -------------------------------------------------------------------------
+    def fire(self, side: _Side, keys: list[Key]) -> tuple[list[str], dict[str, str]]:
+        """Fired flags of the side's rules, and for each overridden rule name a local naming the
+        first fired rule that overrides it (None when none fired)."""
+        fired = []
+        for key in keys:
+            text = self.expr(key)
+            if not _simple(text):
+                name = self.fresh("g")
+                self.emit(f"{name} = {text}")
+                text = name
+            fired.append(text)
+        overriders: dict[str, list[int]] = {}
+        for i, r in enumerate(side.ps.rules):
+            for victim in r.overrides:
+                overriders.setdefault(victim, []).append(i)
+        suppressors: dict[str, str] = {}
+        for victim, rules in overriders.items():
+            name = suppressors[victim] = self.fresh("x")
+            chain = " else ".join(f"{lit(side.ps.rules[i].name)} if {fired[i]}" for i in rules)
+            self.emit(f"{name} = {chain} else None")
+        return fired, suppressors
+
+    def candidates(self, side: _Side, fired: list[str], suppressors: dict[str, str]) -> dict[str, list[Candidate]]:
+        """For each action, the (active flag, rule, effect) that can give it, in rule order."""
+        out: dict[str, list[Candidate]] = {a.name: [] for a in side.ps.actions}
+        for r, flag in zip(side.ps.rules, fired):
+            if flag != "False" and r.name in suppressors:
+                name = self.fresh("g")
+                self.emit(f"{name} = {flag} and {suppressors[r.name]} is None")
+                flag = name
+            for eff in r.effects:
+                if eff.action not in out:
+                    raise CodegenError(f"rule `{r.name}` gives action `{eff.action}`, which is not declared")
+                if eff.modality not in ir.MODALITIES:
+                    raise CodegenError(f"rule `{r.name}` gives unknown modality `{eff.modality}`")
+                if flag != "False":
+                    out[eff.action].append((flag, r, eff))
+        return out
+
+    def choose(self, side: _Side, action: str, cands: list[Candidate], ranked: bool) -> _Chosen:
+        """The modality most favourable to the buyer among the active candidates, the cites of
+        every rule giving it (first seen first) and the source of the first of them."""
+        polarity = side.actions[action].polarity
+        levels: dict[int, list[Candidate]] = {}
+        for c in cands:
+            levels.setdefault(ir.modality_rank(polarity, c[2].modality), []).append(c)
+        ch = _Chosen(self.fresh("m"), self.fresh("s"), self.fresh("o"), self.fresh("r") if ranked else "")
+        self.emit(f"{ch.modality} = None" + (f"; {ch.cites} = {ch.source} = None; {ch.rank} = "
+                                             f"{ir.modality_rank(polarity, None)}" if ranked else ""))
+        for i, rank in enumerate(sorted(levels, reverse=True)):
+            group = levels[rank]
+            test = " or ".join(dict.fromkeys(flag for flag, _, _ in group))
+            with self.out.block(f"{'elif' if i else 'if'} {test}:"):
+                self.emit(f"{ch.modality} = {lit(group[0][2].modality)}" + (f"; {ch.rank} = {rank}" if ranked else ""))
+                if len(group) == 1:
+                    rule = group[0][1]
+                    self.emit(f"{ch.cites} = {lit(_dedup(rule.cites))}; {ch.source} = {lit(rule.source)}")
+                    continue
+                self.emit(f"{ch.cites} = None")
+                for flag, rule, _ in group:
+                    with self.out.when(flag):
+                        with self.out.block(f"if {ch.cites} is None:"):
+                            self.emit(f"{ch.cites} = {lit(_dedup(rule.cites))}; {ch.source} = {lit(rule.source)}")
+                        with self.out.block("else:"):
+                            self.emit(f"{ch.cites} = merge_cites({ch.cites}, {lit(_dedup(rule.cites))})")
+        return ch
+
+    def decide_actions(self, fired: list[str], suppressors: dict[str, str],
+                       base_rules: list[Key]) -> dict[str, _Chosen | None]:
+        """Each action's final entry (None where it can never be given); for a merchant set, G3."""
+        mine, base = self.mine, self.base
+        cands = self.candidates(mine, fired, suppressors)
+        if base is None:
+            self.emit("ov = []")
+            return {a: self.choose(mine, a, c, False) if c else None for a, c in cands.items()}
+
+        base_fired, base_supp = self.fire(base, base_rules)
+        base_cands = self.candidates(base, base_fired, base_supp)
+        same = {a for a in cands if a in base_cands and _same_candidates(cands[a], base_cands[a])
+                and mine.actions[a].polarity == base.actions[a].polarity
+                and mine.covers.get(a) == base.covers.get(a)}
+        # G3 can only change an action whose decision, or a covering remedy's, differs from the baseline's.
+        covering = {a: list(dict.fromkeys((a, *mine.covers.get(a, ()), *base.covers.get(a, ())))) for a in cands}
+        for a, names in covering.items():
+            for s in names[1:]:
+                if s not in cands or mine.actions[s].polarity != "pro_buyer" or s not in base.actions \
+                        or base.actions[s].polarity != "pro_buyer":
+                    raise CodegenError(f"remedy subsumption lists `{s}`, which is not a declared pro_buyer action")
+        contested = [a for a in cands if not set(covering[a]) <= same]
+        ranked = [s for s in cands if any(s in covering[a] for a in contested)]  # in declaration order
+        chosen = {a: self.choose(mine, a, cands[a], a in ranked) if cands[a] or a in ranked else None
+                  for a in cands}
+        base_chosen = {a: chosen[a] if a in same else self.choose(base, a, base_cands[a], True) for a in ranked}
+        self.emit("ov = []")
+        flags, floors = {}, {}
+        for a in contested:  # every comparison reads the decisions before any override
+            floor = self.effective(base, a, base_chosen)
+            if not _simple(floor):
+                name = self.fresh("b")
+                self.emit(f"{name} = {floor}")
+                floor = name
+            test = f"{self.effective(mine, a, chosen)} < {floor}"
+            if floor != base_chosen[a].rank:  # else the baseline grants a stronger covering remedy, restored instead
+                test += f" and {base_chosen[a].rank} >= {floor}"
+            flags[a] = self.fresh("z")
+            self.emit(f"{flags[a]} = {test}")
+            floors[a] = floor
+        for a in contested:
+            self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, suppressors)
+        return chosen
+
+    def effective(self, side: _Side, action: str, chosen: dict[str, _Chosen]) -> str:
+        """The decision's rank on `action`, counting the stronger remedies that cover it."""
+        own = chosen[action].rank
+        if side.actions[action].polarity != "pro_buyer":
+            return own
+        stronger = [s for s in side.covers.get(action, ()) if s != action]
+        if not stronger:
+            return own
+        parts = [own] + [f"({chosen[s].rank} if {chosen[s].modality} is not None else 0)" for s in stronger]
+        return f"max({', '.join(parts)})"
+
+    def override(self, action: str, flag: str, floor: str, cands: list[Candidate], mine: _Chosen, base: _Chosen,
+                 base_fired: list[str], suppressors: dict[str, str]) -> None:
+        """G3: where the merchant's decision on `action` is less favourable than the baseline's,
+        report why (the evaluator's `void_merchant_rules`) and apply the baseline's entry."""
+        ps = self.ps
+        merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
+        overriders: dict[str, list[str]] = {}
+        for r in ps.rules:
+            for victim in r.overrides:
+                overriders.setdefault(victim, []).append(r.name)
+        replaced = {old: r.name for r in ps.rules for old in r.replaces}
+        relevant = set(self.mine.covers.get(action, (action,)))
+        settings = [f"set {p.name}" for p in ps.params if p.source == ir.MERCHANT and p.value != p.platform_default]
+        settings += [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
+        fallback = lit(", ".join(settings) or "merchant policy")
+        adds: list[tuple[str, str]] = []  # (test, name expression) of rule names that explain the override
+        for r, fired in zip(self.base.ps.rules, base_fired):
+            if fired == "False" or not any(e.action in relevant for e in r.effects):
+                continue
+            mine_overriders = [n for n in overriders.get(r.name, ()) if n in merchant_rules]
+            if mine_overriders:  # merchant rules that suppressed this baseline rule
+                x = suppressors[r.name]
+                test = (f"{x} is not None" if len(mine_overriders) == len(overriders[r.name])
+                        else f"{x} in {{{', '.join(lit(n) for n in mine_overriders)}}}")
+                adds.append((test if fired == "True" else f"{fired} and {test}", x))
+            if r.name in replaced:  # the merchant rule that replaced it
+                adds.append((fired, lit(replaced[r.name])))
+        givers = [(f, rule, e) for f, rule, e in cands if rule.source == ir.MERCHANT]
+        with self.out.block(f"if {flag}:"):
+            culprit = fallback
+            if adds or givers:
+                self.emit("q = set()")
+                for test, name in adds:
+                    with self.out.when(test):
+                        self.emit(f"q.add({name})")
+                if givers:  # else the merchant rules that gave the harsher modality themselves
+                    with self.out.block(f"if not q and {mine.modality} is not None and {mine.rank} < {floor}:"):
+                        for f, rule, e in givers:
+                            with self.out.when(f"{mine.modality} == {lit(e.modality)}" + (f" and {f}" if f != "True" else "")):
+                                self.emit(f"q.add({lit(rule.name)})")
+                culprit = f"', '.join(sorted(q)) if q else {fallback}"
+            self.emit(f"ov.append({{'rule': {culprit}, 'clause': list({base.cites}) if {base.modality} is not None "
+                      f"else [], 'action': {lit(action)}, 'merchant': {mine.modality} or 'absent', "
+                      f"'baseline': {base.modality} or 'absent'}})")
+            self.emit(f"{mine.modality} = {base.modality}; {mine.cites} = {base.cites}; {mine.source} = {base.source}")
+
+    # ---- the decision -----------------------------------------------------------------------------
+    def decide_function(self) -> str:
+        ps, mine, base = self.ps, self.mine, self.base
+        period_keys = [mine.period(p.name) for p in ps.periods]
+        scenarios = [mine.cond(s.condition) for s in ps.scenarios]
+        rules = [mine.cond(r.condition) for r in ps.rules]
+        cap = ps.capabilities[0] if ps.capabilities else None
+        when = mine.cond(cap.when) if cap is not None else TRUE_K
+        base_rules = [base.cond(r.condition) for r in base.ps.rules] if base is not None else []
+        self.find_shared([*period_keys, *scenarios, *rules, when, *base_rules])
+        self.fact_var(ps.now)
+
+        self.emit("# periods")
+        for key in period_keys:
+            self.period(key)
+        self.emit("# scenarios")
+        self.emit("sc = []; tr = []")
+        for s, key in zip(ps.scenarios, scenarios):
+            test = self.expr(key)
+            if test != "False":
+                with self.out.when(test):
+                    self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(f'scenario {s.clause} holds')})")
+        self.emit("# rules and actions")
+        fired, suppressors = self.fire(mine, rules)
+        chosen = self.decide_actions(fired, suppressors, base_rules)
+        self.emit("acts = []")
+        for a in ps.actions:
+            ch = chosen[a.name]
+            if ch is not None:
+                with self.out.block(f"if {ch.modality} is not None:"):
+                    self.emit(f"acts.append({{'action': {lit(a.name)}, 'modality': {ch.modality}, "
+                              f"'cites': list({ch.cites}), 'source': {ch.source}}})")
+        self.emit_periods(period_keys)
+        self.emit_extension(cap, when)
+        self.emit_trace(fired, suppressors)
+        self.emit("return {'scenario': sc, 'actions': acts, 'periods': per, 'extension': ext, 'overridden': ov, "
+                  "'trace': tr}")
+        loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
+        return ("def decide_validated(f: dict) -> dict:\n"
+                "    \"\"\"The decision (SPEC §3 JSON form) for flat facts that passed `validate`.\"\"\"\n"
+                + "\n".join(loads + self.out.lines))
+
+    def emit_periods(self, keys: list[Key]) -> None:
+        self.emit("per = []")
+        for p, key in zip(self.ps.periods, keys):
+            pv = self.period_vars[key]
+            if pv.applies != "False":
+                with self.out.when(pv.applies):
+                    self.emit(f"per.append({{'name': {lit(p.name)}, {pv.unit}: {pv.length}, 'deadline': "
+                              f"fmt({pv.deadline}) if {pv.deadline} is not None else None, 'expired': {pv.expired}, "
+                              f"'source': {lit(p.source)}}})")
+
+    def emit_extension(self, cap: ir.Capability | None, when: Key) -> None:
+        """The first capability (N3 extension): eligible, remaining, and why."""
+        if cap is None:
+            self.emit("ext = None")
+            return
+        test = self.expr(when)
+        now = self.fact_var(self.ps.now)
+        used = self.fact_var(cap.counted_by) if cap.counted_by else "0"
+        anchor = self.fact_var(cap.anchor)
+        cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
+        self.emit(f"xr = {lit(cap.max_times)} - {used}")
+        with self.out.block("if xr < 0:"):
+            self.emit("xr = 0")
+        self.emit(f"xl = {anchor} + {cap.within_hours * US_PER_HOUR} if {anchor} is not None else None")
+        not_met = "not available: the order does not meet the capability's condition (e.g. not settled yet)" + cite
+        with self.out.block(f"if not {test}:"):
+            self.emit(f"ext = {{'eligible': False, 'remaining': xr, 'why': {lit(not_met)}}}")
+        with self.out.block("elif xr == 0:"):
+            self.emit(f"ext = {{'eligible': False, 'remaining': 0, "
+                      f"'why': {lit(f'not available: all {cap.max_times} extensions are used{cite}')}}}")
+        with self.out.block(f"elif xl is None or {now} > xl:"):
+            why = _concat(["not available: the request is after ",
+                           _Code("(fmt(xl) if xl is not None else 'an unknown time')"),
+                           ", the end of the extension window" + cite])
+            self.emit(f"ext = {{'eligible': False, 'remaining': xr, 'why': {why}}}")
+        with self.out.block("else:"):
+            why = _concat([_Code("str(xr)"), f" of {cap.max_times} extensions left, {cap.each_days} days each, until ",
+                           _Code("fmt(xl)"), cite])
+            self.emit(f"ext = {{'eligible': True, 'remaining': xr, 'why': {why}}}")
+
+    def emit_trace(self, fired: list[str], suppressors: dict[str, str]) -> None:
+        """One line per fired rule: the facts it read and what it gave (or who suppressed it)."""
+        readers: dict[str, list[str]] = {}
+        for r, flag in zip(self.ps.rules, fired):
+            for path in r.reads:
+                self.fact_var(path)
+                if flag != "False":
+                    readers.setdefault(path, []).append(flag)
+        shown: dict[str, str] = {}
+        for path, flags in readers.items():  # each `path=value` text is built once, if some reader fired
+            name = shown[path] = self.fresh("t")
+            test = "True" if "True" in flags else " or ".join(dict.fromkeys(flags))
+            self.emit(f"{name} = {self.show(path)}" if test == "True" else f"{name} = {self.show(path)} if {test} else ''")
+        for r, flag in zip(self.ps.rules, fired):
+            if flag == "False":
+                continue
+            pieces: list[str] = [f"{r.source} rule {r.name} fired ["]
+            for i, path in enumerate(r.reads):
+                pieces += [", "] if i else []
+                pieces.append(_Code(shown[path]))
+            gives = "]: gives " + ", ".join(f"{e.modality} {e.action}" for e in r.effects)
+            if r.name in suppressors:
+                x = suppressors[r.name]
+                pieces.append(_Code(f"({lit(']: suppressed by ')} + {x} if {x} is not None else {lit(gives)})"))
+            else:
+                pieces.append(gives)
+            with self.out.when(flag):
+                self.emit(f"tr.append({_concat(pieces)})")
+
+    def show(self, path: str) -> str:
+        """The trace text `path=value` of a fact (the evaluator's `_show`)."""
+        fact, v = self.mine.facts[path], self.fact_var(path)
+        if fact.kind == "bool":
+            text = f"({lit(path + '=true')} if {v} else {lit(path + '=false')})"
+        elif fact.kind == "timestamp":
+            text = f"{lit(path + '=')} + fmt({v})"
+        elif fact.kind == "count":
+            text = f"{lit(path + '=')} + str({v})"
+        else:
+            text = f"{lit(path + '=')} + {v}"
+        return f"({lit(path + '=null')} if {v} is None else {text})" if fact.nullable else text
+
+    # ---- validation -----------------------------------------------------------------------------------
+    def validate_function(self) -> str:
+        """`validate(data)`: a fast check of the usual shape (nested dicts holding exactly the
+        declared facts, all valid), else the full and exact `validate_slow`."""
+        ps = self.ps
+        for o in ps.orderings:
+            self.mine.fact(o.left), self.mine.fact(o.right)
+        table = self.const(lit(tuple((f.path, f.kind, f.nullable, f.values) for f in ps.facts)))
+        orderings = self.const(lit(tuple((o.left, o.op, o.right) for o in ps.orderings)))
+        w = _Writer()
+        lo, hi = runtime.writable_range(ps.timezone_minutes)
+        tree = _fact_tree([f.path for f in ps.facts])
+        if tree is not None and ps.facts:
+            names = itertools.count()
+            values: dict[str, str] = {}
+            with w.block("try:"), ExitStack() as stack:
+                level: list[tuple[str, dict[str, Any], str]] = [("data", tree, "")]
+                while level:
+                    stack.enter_context(w.block("if " + " and ".join(
+                        f"type({var}) is dict and len({var}) == {len(sub)}" for var, sub, _ in level) + ":"))
+                    deeper = []
+                    for var, sub, prefix in level:
+                        for seg, child in sub.items():
+                            name = f"n{next(names)}"
+                            w.emit(f"{name} = {var}[{lit(seg)}]")
+                            if child is None:
+                                values[prefix + seg] = name
+                            else:
+                                deeper.append((name, child, prefix + seg + "."))
+                    level = deeper
+                checks, flat = [], []
+                for f in ps.facts:
+                    v = values[f.path]
+                    if f.kind == "timestamp":
+                        t = f"n{next(names)}"
+                        w.emit(f"{t} = read_timestamp({v})")
+                        test = f"({t} is not None and {lo} <= {t} <= {hi})"
+                        checks.append(f"({v} is None or {test})" if f.nullable else test)
+                        values[f.path] = t
+                    else:
+                        test = {"bool": f"type({v}) is bool", "count": f"(type({v}) is int and {v} >= 0)",
+                                "enum": f"{v} in {{{', '.join(lit(x) for x in f.values)}}}" if len(f.values) > 1
+                                else f"{v} == {lit(f.values[0])}" if f.values else "False"}.get(f.kind)
+                        if test is None:
+                            raise CodegenError(f"fact `{f.path}` has unknown kind `{f.kind}`")
+                        checks.append(f"({v} is None or {test})" if f.nullable else test)
+                    flat.append(f"{lit(f.path)}: {values[f.path]}")
+                for o in ps.orderings:
+                    left, right = values[o.left], values[o.right]
+                    checks.append(f"({left} is None or {right} is None or {left} {'<' if o.op == '<' else '<='} {right})")
+                with w.block(f"if {' and '.join(checks) or 'True'}:"):
+                    w.emit(f"return {{{', '.join(flat)}}}")
+            with w.block("except (KeyError, TypeError):"):
+                w.emit("pass")
+        w.emit(f"return validate_slow(data, {table}, {orderings}, {lit(ps.timezone_minutes)})")
+        return ("def validate(data: object) -> dict:\n"
+                "    \"\"\"Check JSON-like facts (SPEC §2); return the flat facts or raise FactsError.\"\"\"\n"
+                + "\n".join(w.lines))
+
+    # ---- the module ------------------------------------------------------------------------------------
+    def module(self) -> str:
+        ps = self.ps
+        decide_validated = self.decide_function()
+        validate = self.validate_function()
+        doc = (f"Decision module generated by policydsl {__version__} from policy set {ps.name!r} version "
+               f"{ps.version!r}" + (f" with merchant policy {ps.merchant!r}" if ps.merchant else "")
+               + ". Do not edit: regenerate with `policydsl compile`.")
+        policy = (("name", ps.name), ("version", ps.version), ("merchant", ps.merchant), ("policydsl", __version__))
+        parts = [
+            lit(doc),
+            "from __future__ import annotations",
+            runtime_source(),
+            "# ---- generated from the policy set's IR " + "-" * 60,
+            f"POLICY = dict({lit(policy)})\nfmt = make_formatter({lit(ps.timezone_minutes)})\n" + "\n".join(self.consts),
+            validate,
+            decide_validated,
+            "def decide(facts: object) -> dict:\n"
+            "    \"\"\"Validate JSON-like facts (raising FactsError) and decide.\"\"\"\n"
+            "    return decide_validated(validate(facts))",
+        ]
+        return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
+
+
+def _simple(text: str) -> bool:
+    """A name or a bool literal: no need to store it in a local."""
+    return text.isidentifier() or text in ("True", "False")
+
+
+def _concat(pieces: list[str]) -> str:
+    """A string expression joining raw text pieces and `_Code` pieces (adjacent text merged)."""
+    merged: list[str] = []
+    for p in pieces:
+        if merged and not isinstance(p, _Code) and not isinstance(merged[-1], _Code):
+            merged[-1] += p
+        elif p:
+            merged.append(p)
+    parts = [p if isinstance(p, _Code) else lit(p) for p in merged]
+    if len(parts) <= 4:
+        return " + ".join(parts) or "''"
+    return f"''.join(({', '.join(parts)}))"
+
+
+def _dedup(cites: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(cites))
+
+
+def _same_candidates(a: list[Candidate], b: list[Candidate]) -> bool:
+    return ([(f, _dedup(r.cites), r.source, e.modality) for f, r, e in a]
+            == [(f, _dedup(r.cites), r.source, e.modality) for f, r, e in b])
+
+
+def _fact_tree(paths: list[str]) -> dict[str, Any] | None:
+    """The declared fact paths as nested segments (leaves None); None when one path is a
+    prefix of another, a shape the fast check does not handle."""
+    tree: dict[str, Any] = {}
+    for path in paths:
+        *parents, leaf = path.split(".")
+        node = tree
+        for seg in parents:
+            node = node.setdefault(seg, {})
+            if node is None:
+                return None
+        if leaf in node:
+            return None
+        node[leaf] = None
+    return tree
+
+
+__all__ = ["CodegenError", "generate_python", "lit", "module_filename", "runtime_source"]

@@ -1,0 +1,238 @@
+"""The helpers every generated decision module carries.
+
+`policydsl.codegen` copies the code of this file (everything but this docstring,
+the `__future__` import and `__all__`) into each module it generates, so a
+compiled policy runs on the standard library alone, without policydsl
+installed. Nothing here reads policy text; the generated code passes its
+tables in as constants. The functions mirror `policydsl.timeutil` and
+`policydsl.facts` exactly (tests/test_codegen.py checks that they agree).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
+
+__all__ = ["FactsError", "TimestampError", "make_formatter", "merge_cites", "parse_timestamp",
+           "read_timestamp", "validate_slow", "writable_range"]
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})?")
+_MIN_US = (datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _US
+_MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc) - _EPOCH) // _US
+
+
+class FactsError(ValueError):
+    """Facts that cannot be decided on. `errors` lists every problem found, in the order
+    `policydsl eval` reports them, as dicts: code (PD4xx), message, fact (the path or None), hint."""
+
+    def __init__(self, errors: list[dict]) -> None:
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "; ".join(f"{e['code']}: {e['message']}" for e in self.errors)
+
+
+class TimestampError(ValueError):
+    """A timestamp string that is not RFC 3339 with an explicit offset."""
+
+
+def parse_timestamp(text: str) -> int:
+    """RFC 3339 (`2026-10-01T12:00:00+08:00`, `…Z`) → microseconds since the epoch."""
+    m = _RFC3339.fullmatch(text)
+    if m is None:
+        raise TimestampError("not an RFC 3339 timestamp such as 2026-10-01T12:00:00+08:00")
+    year, month, day, hour, minute, second, frac, offset = m.groups()
+    if offset is None:
+        raise TimestampError("the timestamp has no UTC offset; add one such as +08:00 or Z")
+    try:
+        if offset in ("Z", "z"):
+            tz = timezone.utc
+        else:
+            sign = -1 if offset[0] == "-" else 1
+            oh, om = int(offset[1:3]), int(offset[4:6])
+            if oh > 23 or om > 59:
+                raise ValueError("offset out of range")
+            tz = timezone(sign * timedelta(hours=oh, minutes=om))
+        micro = int((frac or "0")[:6].ljust(6, "0"))
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
+    except ValueError as exc:
+        raise TimestampError(f"not a valid date or time ({exc})") from None
+    return (moment - _EPOCH) // _US
+
+
+def read_timestamp(value: object) -> int | None:
+    """`parse_timestamp(value)` for a string it accepts, else None. The common shapes
+    `2026-10-01T12:00:00+08:00` and `…Z` take a fast path."""
+    if type(value) is not str:
+        return None
+    if value.isascii() and (len(value) == 25 and value[19] in "+-" and value[22] == ":"
+                            or len(value) == 20 and value[19] == "Z") \
+            and value[4] == "-" and value[7] == "-" and value[10] == "T" and value[13] == ":" and value[16] == ":":
+        try:
+            return (datetime.fromisoformat(value) - _EPOCH) // _US
+        except ValueError:
+            return None
+    try:
+        return parse_timestamp(value)
+    except TimestampError:
+        return None
+
+
+def writable_range(offset_minutes: int) -> tuple[int, int]:
+    """The first and last instants whose UTC and local dates (at the offset) both fall in
+    the years 0001–9999, the instants RFC 3339 can write."""
+    tz = timezone(timedelta(minutes=offset_minutes))
+    lo = (datetime(1, 1, 1, tzinfo=tz) - _EPOCH) // _US
+    hi = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=tz) - _EPOCH) // _US
+    return max(_MIN_US, lo), min(_MAX_US, hi)
+
+
+def make_formatter(offset_minutes: int):
+    """The evaluator's `stamp(instant_us, offset_minutes)` as a one-argument function: RFC 3339
+    at the offset, saturating at the first and last writable instants."""
+    tz = timezone(timedelta(minutes=offset_minutes))
+    local_epoch = _EPOCH.astimezone(tz)
+    lo, hi = writable_range(offset_minutes)
+    zulu = offset_minutes == 0
+
+    def fmt(instant_us: int) -> str:
+        if not lo <= instant_us <= hi:
+            instant_us = min(max(instant_us, lo), hi)
+        text = (local_epoch + timedelta(0, 0, instant_us)).isoformat()
+        return text.replace("+00:00", "Z") if zulu else text
+
+    return fmt
+
+
+def merge_cites(cites: tuple, more: tuple) -> tuple:
+    """`cites` followed by the clause IDs of `more` it does not hold yet."""
+    return cites + tuple(c for c in more if c not in cites)
+
+
+# ---- facts validation: the exact rules and messages of policydsl.facts.validate --------------
+
+def _kind_of(value: object) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a bool"
+    if isinstance(value, int):
+        return f"the number {value}"
+    if isinstance(value, float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {json.dumps(value, ensure_ascii=False)}"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+def _expected_phrase(kind: str, nullable: bool, values: tuple) -> str:
+    base = {"bool": "true or false", "count": "a whole number ≥ 0", "timestamp": "an RFC 3339 timestamp with offset",
+            "enum": "one of " + ", ".join(values)}[kind]
+    return base + (", or null" if nullable else "")
+
+
+def _did_you_mean(name: str, candidates) -> str | None:
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean `{matches[0]}`?" if matches else None
+
+
+def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: int) -> dict:
+    """Validate JSON-like facts; return the flat facts or raise FactsError listing every problem.
+
+    `facts` holds (path, kind, nullable, enum values) per declared fact and `orderings`
+    (left, op, right) per `require`, both in declaration order."""
+    errors: list[dict] = []
+
+    def err(code: str, path: str | None, message: str, hint: str | None = None) -> None:
+        errors.append({"code": code, "message": message, "fact": path, "hint": hint})
+
+    if not isinstance(data, Mapping):
+        err("PD404", None, f"facts must be a JSON object, got {_kind_of(data)}")
+        raise FactsError(errors)
+    flat: dict = {}
+    declared = {f[0]: f for f in facts}
+    prefixes = {".".join(p.split(".")[:i]) for p in declared for i in range(1, p.count(".") + 1)}
+
+    def walk(node: Mapping, prefix: str) -> None:
+        for key, value in node.items():
+            path = f"{prefix}{key}"
+            if path in declared:
+                flat[path] = value
+            elif path in prefixes:
+                if isinstance(value, Mapping):
+                    walk(value, path + ".")
+                else:
+                    err("PD404", path, f"`{path}` must be a JSON object holding facts, got {_kind_of(value)}")
+            else:
+                err("PD403", path, f"unknown fact `{path}`",
+                    _did_you_mean(path, [*declared, *prefixes]) or "remove it; only declared facts are accepted")
+
+    walk(data, "")
+    lo, hi = writable_range(offset_minutes)
+    out: dict = {}
+    for path, kind, nullable, values in facts:
+        if path not in flat:
+            err("PD402", path, f"missing fact `{path}` ({_expected_phrase(kind, nullable, values)})")
+            continue
+        value = flat[path]
+        if value is None:
+            if nullable:
+                out[path] = None
+            else:
+                err("PD404", path, f"`{path}` must be {_expected_phrase(kind, nullable, values)}, got null")
+            continue
+        if kind == "bool":
+            if type(value) is bool:
+                out[path] = value
+            else:
+                err("PD404", path, f"`{path}` must be true or false, got {_kind_of(value)}")
+        elif kind == "count":
+            if type(value) is not int:
+                err("PD404", path, f"`{path}` must be a whole number, got {_kind_of(value)}")
+            elif value < 0:
+                err("PD407", path, f"`{path}` must be 0 or more, got {value}")
+            else:
+                out[path] = value
+        elif kind == "enum":
+            if not isinstance(value, str):
+                err("PD404", path, f"`{path}` must be a string, one of {', '.join(values)}; got {_kind_of(value)}")
+            elif value not in values:
+                err("PD405", path, f"`{path}` has no value `{value}`; expected one of {', '.join(values)}",
+                    _did_you_mean(value, values))
+            else:
+                out[path] = value
+        elif kind == "timestamp":
+            if not isinstance(value, str):
+                err("PD404", path, f"`{path}` must be an RFC 3339 timestamp string, got {_kind_of(value)}")
+                continue
+            try:
+                instant = parse_timestamp(value)
+            except TimestampError as exc:
+                err("PD406", path, f"`{path}`: {exc}", "write e.g. 2026-10-01T12:00:00+08:00")
+                continue
+            if lo <= instant <= hi:
+                out[path] = instant
+            else:
+                err("PD406", path, f"`{path}`: {value} falls outside the years 0001–9999 in the policy's time zone",
+                    "write e.g. 2026-10-01T12:00:00+08:00")
+    if not errors:
+        fmt = make_formatter(offset_minutes)
+        for left_path, op, right_path in orderings:
+            left, right = out.get(left_path), out.get(right_path)
+            if left is None or right is None:
+                continue
+            if left > right or (op == "<" and left == right):
+                err("PD408", right_path, f"contradictory facts: `{right_path}` ({fmt(right)}) is before "
+                                         f"`{left_path}` ({fmt(left)})",
+                    f"the policy requires {left_path} {op} {right_path}")
+    if errors:
+        raise FactsError(errors)
+    return out

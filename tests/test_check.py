@@ -1,0 +1,423 @@
+"""The favourability checker, end to end: the shipped merchant examples, counterexamples
+replayed through the evaluator and `policydsl eval`, output formats, exit codes, warnings.
+
+Valid examples live in policies/merchants/, rejected ones in policies/merchants/rejected/
+(each rejected file says in its header comment what is wrong with it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from core_helpers import BASELINE_NAME, ROOT
+from facts_strategies import FACT_PATHS
+from policydsl import ir
+from policydsl.api import load_set
+from policydsl.check import check_merchant
+from policydsl.cli import main
+from policydsl.evaluator import effective_rank, evaluate
+from policydsl.facts import validate
+
+MERCHANTS = ROOT / "policies" / "merchants"
+VALID = sorted(MERCHANTS.glob("*.policy"))
+REJECTED = sorted((MERCHANTS / "rejected").glob("*.policy"))
+HEADER = f'merchant policy "test-shop" version "1" extends "{BASELINE_NAME}"\n\nclause M1 "A test promise"\n\n'
+CHINA = dt.timezone(dt.timedelta(hours=8))
+
+
+def run(*args: str):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return result
+
+
+def check_json(path: Path) -> dict[str, Any]:
+    result = run("check", path, "--format", "json")
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def merchant_set(path: Path) -> ir.PolicySet:
+    loaded = load_set([path])
+    assert loaded.policy_set is not None, [d.message for d in loaded.diagnostics]
+    return loaded.policy_set
+
+
+def ranks(ps: ir.PolicySet, facts: dict[str, Any], action: str) -> tuple[int, int]:
+    """(merchant set's, baseline's) effective rank on `action` at `facts`, before G3 repairs it."""
+    flat = validate(facts, ps)
+    mine = evaluate(ps, flat, enforce_baseline=False)
+    base = evaluate(ps.baseline, flat)
+    chosen_m = {a.action: (a.modality, ()) for a in mine.actions}
+    chosen_b = {a.action: (a.modality, ()) for a in base.actions}
+    return effective_rank(ps, chosen_m, action), effective_rank(ps.baseline, chosen_b, action)
+
+
+def write(tmp_path: Path, body: str, name: str = "shop.policy") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def local_days_between(earlier: str, later: str) -> int:
+    """Calendar days between the China-time (UTC+08:00) dates of two RFC 3339 instants."""
+    def day(text: str) -> dt.date:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(CHINA).date()
+    return (day(later) - day(earlier)).days
+
+
+def rejected_violations() -> list[tuple[Path, dict[str, Any]]]:
+    out = []
+    for path in REJECTED:
+        for v in check_json(path)["violations"]:
+            out.append((path, v))
+    return out
+
+
+def test_there_are_enough_examples():
+    assert len(VALID) >= 5
+    assert len(REJECTED) >= 6
+
+
+# ---- (a) valid examples check clean; rejected ones are rejected --------------------------------
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_example_checks_clean(path: Path):
+    result = run("check", path)
+    assert result.exit_code == 0, result.output
+    assert "0 error(s), 0 warning(s)" in result.output, result.output
+    checked = check_merchant(merchant_set(path))
+    assert checked.status == "valid"
+    assert checked.violations == ()
+    assert checked.diagnostics == ()
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_example_in_file_tests_pass(path: Path):
+    result = run("test", path)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"^(\d+)/\1 tests passed$", result.output, re.M), result.output
+    assert "tests passed" in result.output and " 0/" not in result.output
+
+
+def test_valid_examples_use_replaces_and_overrides_generously():
+    """At least one valid example replaces a platform rule and one overrides one."""
+    texts = [p.read_text(encoding="utf-8") for p in VALID]
+    assert any(re.search(r"\breplaces\s+\w+", t) for t in texts)
+    assert any(re.search(r"\boverrides\s+\w+", t) for t in texts)
+
+
+@pytest.mark.parametrize("path", REJECTED, ids=lambda p: p.name)
+def test_rejected_example_is_rejected(path: Path):
+    header = path.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("# REJECTED (PD3"), "each rejected example says what is wrong in its header comment"
+    expected = set(re.findall(r"PD3\d\d", header))
+    result = run("check", path)
+    assert result.exit_code == 1, result.output
+    checked = check_merchant(merchant_set(path))
+    assert checked.status == "violations"
+    assert expected <= {d.code for d in checked.diagnostics if d.is_error}
+
+
+def test_rejected_examples_cover_each_kind_of_strictness():
+    codes = {path.name: {v["code"] for v in check_json(path)["violations"]} for path in REJECTED}
+    every = set().union(*codes.values())
+    assert {"PD301", "PD302", "PD303"} <= every
+    assert codes["shortened_no_reason_window.policy"] == {"PD302"}
+    assert codes["lowered_quality_period.policy"] == {"PD302"}
+    assert codes["exceeded_extension_capability.policy"] == {"PD303"}
+    for name in ("weakened_must_to_should", "narrowed_must_condition", "lifted_refusal_prohibition"):
+        assert codes[f"{name}.policy"] == {"PD301"}
+
+
+def test_whole_directory_check_fails_only_because_of_rejected():
+    assert run("check", MERCHANTS / "rejected").exit_code == 1
+    assert run("check", *VALID).exit_code == 0
+
+
+# ---- (b) every counterexample reproduces, in the library and through `policydsl eval` ----------
+
+@pytest.mark.parametrize("path,violation", rejected_violations(),
+                         ids=lambda x: x.name if isinstance(x, Path) else f"{x['code']}-{x['rule']}-{x['action']}")
+def test_counterexample_reproduces(path: Path, violation: dict[str, Any], tmp_path: Path):
+    cx = violation["counterexample"]
+    if violation["code"] == "PD303":
+        assert cx is None  # a capability claim is a static check: no facts make it worse
+        return
+    assert cx is not None, f"{violation['code']} without a counterexample"
+    ps = merchant_set(path)
+    action = violation["action"]
+    merchant_rank, baseline_rank = ranks(ps, cx, action)
+    assert merchant_rank < baseline_rank, (action, merchant_rank, baseline_rank)
+
+    facts = tmp_path / "cx.json"
+    facts.write_text(json.dumps(cx, ensure_ascii=False), encoding="utf-8")
+    result = run("eval", path, "--facts", facts)
+    assert result.exit_code == 0, result.output
+    decision = json.loads(result.output)
+    culprit = violation["rule"]
+    named = [o for o in decision["overridden"] if o["action"] == action
+             and any(n == culprit or n.startswith(culprit + " for ") for n in o["rule"].split(", "))]
+    assert named, f"`{culprit}` not listed in overridden for {action}: {decision['overridden']}"
+    # G3: with the merchant rule void, the decision is the baseline's on that action
+    assert named[0]["baseline"] == violation["baseline"]
+
+
+def test_pd302_culprit_is_the_setting(tmp_path: Path):
+    path = MERCHANTS / "rejected" / "lowered_quality_period.policy"
+    (v,) = check_json(path)["violations"]
+    assert v["rule"] == "set quality_days"
+    facts = tmp_path / "cx.json"
+    facts.write_text(json.dumps(v["counterexample"]), encoding="utf-8")
+    decision = json.loads(run("eval", path, "--facts", facts).output)
+    assert any(o["rule"] == "set quality_days" and o["action"] == "accept_request" for o in decision["overridden"])
+
+
+# ---- (c) counterexamples are complete facts, on the boundary ----------------------------------
+
+def _leaves(facts: dict[str, Any], prefix: str = "") -> set[str]:
+    out = set()
+    for k, v in facts.items():
+        if isinstance(v, dict):
+            out |= _leaves(v, f"{prefix}{k}.")
+        else:
+            out.add(prefix + k)
+    return out
+
+
+@pytest.mark.parametrize("path,violation", [pv for pv in rejected_violations() if pv[1]["counterexample"]],
+                         ids=lambda x: x.name if isinstance(x, Path) else f"{x['rule']}-{x['action']}")
+def test_counterexample_is_complete(path: Path, violation: dict[str, Any]):
+    cx = violation["counterexample"]
+    assert _leaves(cx) == set(FACT_PATHS)  # every SPEC §2 fact, nothing else
+    flat = validate(cx, merchant_set(path))  # well typed and consistent: paid <= signed, paid <= request
+    assert flat["order.paid_at"] <= flat["request.at"]
+    if flat["order.signed_at"] is not None:
+        assert flat["order.paid_at"] <= flat["order.signed_at"]
+    for path_ in ("order.paid_at", "order.signed_at", "request.at"):
+        value = flat[path_]
+        text = cx[path_.split(".")[0]][path_.split(".")[1]]
+        assert value is None or re.search(r"([+-]\d\d:\d\d|Z)$", text), text  # timestamps carry an offset
+
+
+@pytest.mark.parametrize("name,reason,category,window", [
+    ("shortened_no_reason_window.policy", "no_reason", None, 5),
+    ("shortened_apparel_window.policy", "no_reason", "apparel", 3),
+    ("lowered_quality_period.policy", "quality", None, 10),
+])
+def test_window_counterexample_is_the_first_day_outside(name: str, reason: str, category: str | None, window: int):
+    (v,) = check_json(MERCHANTS / "rejected" / name)["violations"]
+    cx = v["counterexample"]
+    assert cx["request"]["reason"] == reason
+    if category:
+        assert cx["order"]["category"] == category
+    if reason == "no_reason":  # fresh goods have no no-reason period at all
+        assert cx["order"]["category"] not in ("fresh_food", "green_plants", "flowers")
+    assert cx["order"]["signed_at"] is not None
+    # the merchant's window ends with day `window` after signing; day window+1 is the first outside it
+    assert local_days_between(cx["order"]["signed_at"], cx["request"]["at"]) == window + 1
+    assert v["action"] == "accept_request" and v["merchant"] == "absent" and v["baseline"] == "must"
+
+
+# ---- (d) output formats ----------------------------------------------------------------------
+
+def test_text_output_has_location_source_line_and_caret():
+    path = MERCHANTS / "rejected" / "weakened_must_to_should.policy"
+    out = run("check", path).output
+    lines = out.splitlines()
+    first = next(i for i, line in enumerate(lines) if "error[PD301]" in line)
+    m = re.match(r"^(.+?):(\d+):(\d+): error\[PD301\]: rule `s3_1_reopen_if_possible`", lines[first])
+    assert m and m.group(1) == str(path), lines[first]
+    line_no, col = int(m.group(2)), int(m.group(3))
+    source_line = path.read_text(encoding="utf-8").splitlines()[line_no - 1]
+    assert lines[first + 2] == f"{line_no} | {source_line}"
+    caret = lines[first + 3].split("| ", 1)[1]
+    assert caret.index("^") == col - 1 and set(caret.strip()) == {"^"}
+    assert "counterexample: {" in out and "reproduce:" in out
+    assert "hint:" in out
+
+
+def test_json_output_fields():
+    for path in REJECTED:
+        doc = check_json(path)
+        assert doc["valid"] is False and doc["files"] == [str(path)]
+        assert doc["violations"], path
+        for v in doc["violations"]:
+            for key in ("file", "line", "column", "clause", "action", "merchant", "baseline", "counterexample"):
+                assert key in v, (path.name, key)
+            assert v["file"] == str(path) and isinstance(v["line"], int) and isinstance(v["column"], int)
+            if v["code"] != "PD303":
+                assert v["action"] in {a.name for a in merchant_set(path).actions}
+                assert v["merchant"] in ir.MODALITIES + ("absent",)
+                assert v["baseline"] in ir.MODALITIES + ("absent",)
+                assert v["clause"]
+
+
+def test_sarif_output_shape():
+    path = MERCHANTS / "rejected" / "narrowed_must_condition.policy"
+    result = run("check", path, "--format", "sarif")
+    assert result.exit_code == 1
+    doc = json.loads(result.output)
+    assert doc["version"] == "2.1.0"
+    assert "sarif" in doc["$schema"]
+    run0 = doc["runs"][0]
+    assert run0["tool"]["driver"]["name"] == "policydsl"
+    assert {r["id"] for r in run0["tool"]["driver"]["rules"]} >= {"PD301"}
+    assert run0["results"]
+    for r in run0["results"]:
+        assert r["ruleId"].startswith("PD") and r["level"] in ("error", "warning", "note")
+        loc = r["locations"][0]["physicalLocation"]
+        assert loc["artifactLocation"]["uri"] == str(path)
+        assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
+        assert r["message"]["text"]
+
+
+def test_github_output_lines():
+    path = MERCHANTS / "rejected" / "lifted_refusal_prohibition.policy"
+    result = run("check", path, "--format", "github")
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines
+    for line in lines:
+        assert line.startswith("::error file="), line
+        assert re.match(r"^::error file=[^,]+,line=\d+,col=\d+,endLine=\d+,title=PD30\d::", line), line
+
+
+def test_valid_file_github_and_json_output():
+    assert run("check", VALID[0], "--format", "github").output.strip() == ""
+    doc = check_json(VALID[0])
+    assert doc["valid"] is True and doc["violations"] == [] and doc["diagnostics"] == []
+
+
+# ---- (e) exit codes --------------------------------------------------------------------------
+
+def test_exit_codes(tmp_path: Path):
+    assert run("check", VALID[0]).exit_code == 0
+    assert run("check", MERCHANTS / "rejected" / "weakened_must_to_should.policy").exit_code == 1
+    broken = write(tmp_path, "rule broken cites M1\n  when request.product_used\n  must reopen_after_sales\n")
+    result = run("check", broken)
+    assert result.exit_code == 2, result.output
+    assert "error[PD1" in result.output
+
+
+def test_syntax_error_wins_over_violations(tmp_path: Path):
+    bad = write(tmp_path, "rule oops cites M1 when request.product_used then must\n", "bad.policy")
+    result = run("check", bad, MERCHANTS / "rejected" / "weakened_must_to_should.policy")
+    assert result.exit_code == 2
+
+
+# ---- (f) warnings ------------------------------------------------------------------------------
+
+def test_unsatisfiable_rule_gets_pd304(tmp_path: Path):
+    path = write(tmp_path, "rule never_fires cites M1\n"
+                           "  when request.reason == quality and request.reason == no_reason\n"
+                           "  then must reopen_after_sales\n")
+    result = run("check", path)
+    assert result.exit_code == 0, result.output
+    assert "warning[PD304]" in result.output and "never_fires" in result.output
+    codes = [d.code for d in check_merchant(merchant_set(path)).diagnostics]
+    assert codes == ["PD304"]
+
+
+def test_shadowed_rule_gets_pd305(tmp_path: Path):
+    path = write(tmp_path, "rule shadowed cites M1, S2.1\n  when scenario S2.1\n  then may reopen_after_sales\n")
+    result = run("check", path)
+    assert result.exit_code == 0, result.output
+    assert "warning[PD305]" in result.output
+    assert [d.code for d in check_merchant(merchant_set(path)).diagnostics] == ["PD305"]
+
+
+def test_useful_rule_gets_no_warning(tmp_path: Path):
+    path = write(tmp_path, "rule useful cites M1, S2.1\n  when scenario S2.1\n  then should reopen_after_sales\n")
+    assert check_merchant(merchant_set(path)).diagnostics == ()
+
+
+# ---- (g) outside the decidable fragment ----------------------------------------------------------
+
+def test_hour_precise_period_is_undecided(tmp_path: Path):
+    path = write(tmp_path, "period quick cites M1 = 48 hours after order.signed_at\n"
+                           "rule quick_reopen cites M1\n  when within quick\n  then must reopen_after_sales\n")
+    result = run("check", path)
+    assert result.exit_code != 0, result.output
+    assert "error[PD306]" in result.output and "cannot decide" in result.output
+    checked = check_merchant(merchant_set(path))
+    assert checked.status == "undecided"
+    assert "PD306" in {d.code for d in checked.diagnostics}
+
+
+def test_hour_precise_period_joining_quality_claims_is_undecided(tmp_path: Path):
+    path = write(tmp_path, "period quick cites M1 = 48 hours after order.signed_at joins quality_claims\n")
+    assert check_merchant(merchant_set(path)).status == "undecided"
+    assert run("check", path).exit_code != 0
+
+
+# ---- regressions: culprits masked by other merchant rules ------------------------------------------
+# Found by tests/test_check_differential.py. The checker used to find each further culprit
+# after taking the earlier ones out of the policy; the model found there need not be a
+# violation of the whole policy (the removed rule may grant the action), and the evaluator
+# may blame another rule. Every violation must reproduce on the policy as written, and
+# `policydsl eval` must name its culprit.
+
+MASKED = {
+    # m1 replaces the in-period flow with its own `must accept_request`; m2's `must_not`
+    # never wins against it, so m2 is not a culprit: only m1 is (where the stage is not open).
+    "masked_by_generous_rule": (
+        "rule m1 cites M1 replaces normal_no_reason_flow\n  when negotiation.stage == open\n"
+        "  then must accept_request\n"
+        "rule m2 cites M1\n  when negotiation.stage == open\n  then must_not accept_request\n",
+        {("m1", "accept_request")}),
+    # m1 suppresses the prohibition first wherever m2 would; the evaluator blames m1.
+    "second_suppressor": (
+        "rule m1 cites M1 overrides never_refuse_outright\n  when request.product_used\n"
+        "  then may refuse_outright, must soothe_buyer\n"
+        "rule m2 cites M1 overrides never_refuse_outright\n  when request.product_used and request.reason == quality\n"
+        "  then may refuse_outright, must soothe_buyer\n",
+        {("m1", "refuse_outright")}),
+    # m0 overrides the S1.1 compensation, but m2 grants `should accept_request` on every fresh
+    # order, which covers it: the only culprit on offer_small_compensation is m1's replacement.
+    "covered_by_stronger_remedy": (
+        "rule m0 cites M1 overrides s1_1_explain_and_compensate\n  when within quality\n"
+        "  then may offer_small_compensation\n"
+        "rule m2 cites M1 replaces s3_2_compensate\n  when order.category in fresh_and_plants\n"
+        "  then should accept_request\n",
+        {("m2", "offer_small_compensation")}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MASKED))
+def test_masked_culprits(name: str, tmp_path: Path):
+    body, expected = MASKED[name]
+    path = write(tmp_path, body)
+    doc = check_json(path)
+    assert doc["valid"] is False
+    found = {(v["rule"], v["action"]) for v in doc["violations"]}
+    assert found == expected
+    ps = merchant_set(path)
+    for v in doc["violations"]:
+        m, b = ranks(ps, v["counterexample"], v["action"])
+        assert m < b
+        decision = evaluate(ps, validate(v["counterexample"], ps))
+        assert any(v["rule"] in o.rule.split(", ") and o.action == v["action"] for o in decision.overridden)
+
+
+def test_raising_a_parameter_can_expose_an_override(tmp_path: Path):
+    """Why the differential test raises parameters only on policies without overrides/replaces:
+    a rule that suppresses S3.1's `must reopen` and re-grants it only past the no-reason
+    period is valid at 7 days, and stricter once the no-reason period outlasts the quality one."""
+    body = ("rule quality_claims_soothed cites M1 overrides s3_1_case2_verified_defect\n"
+            "  when request.reason == quality\n  then must soothe_buyer\n"
+            "rule reopen_late_defects cites M1, S3.1\n"
+            "  when scenario S3.1 and request.quality_issue and request.evidence == verified\n"
+            "   and (expired no_reason or order.category in fresh_and_plants)\n"
+            "  then must reopen_after_sales\n")
+    assert check_json(write(tmp_path, body, "a.policy"))["valid"] is True
+    doc = check_json(write(tmp_path, "set no_reason_days = 30 days\n" + body, "b.policy"))
+    assert [(v["rule"], v["action"]) for v in doc["violations"]] == [("quality_claims_soothed", "reopen_after_sales")]
+    cx = doc["violations"][0]["counterexample"]
+    assert 15 < local_days_between(cx["order"]["signed_at"], cx["request"]["at"]) <= 30

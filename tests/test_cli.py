@@ -1,0 +1,338 @@
+"""The `policydsl` command line: check, test, eval usage errors, explain; the error-code documentation."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core_helpers import (BASELINE_NAME, BASELINE_PATH, BASELINE_TEXT, MERCHANT_HEADER, ROOT, assert_no_traceback,
+                          edit_baseline, position_of, run_cli)
+from facts_strategies import base_facts
+from policydsl import __version__
+from policydsl.codes import ERROR_CODES
+
+DOCS = ROOT / "docs" / "error-codes.md"
+CORE_CODES = [c for c in ERROR_CODES if not c.startswith("PD3")]
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def check(*args: str):
+    result = run_cli("check", *args)
+    assert_no_traceback(result)
+    return result
+
+
+# ---- check -----------------------------------------------------------------------------------
+
+def test_check_the_shipped_baseline():
+    result = check(str(BASELINE_PATH))
+    assert result.exit_code == 0
+    assert result.stdout == "checked 1 file(s): ok, 0 error(s), 0 warning(s)\n"
+
+
+def test_check_misspelled_action_exits_2_with_a_did_you_mean(tmp_path):
+    text = edit_baseline("then must reopen_after_sales\n", "then must reopen_after_sale\n")
+    path = write(tmp_path, "shop.policy", text)
+    line, column = position_of(text, "reopen_after_sale\n")
+    result = check(str(path))
+    assert result.exit_code == 2
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{path}:{line}:{column}: error[PD202]: unknown action `reopen_after_sale`"
+    gutter = str(line)
+    assert lines[1] == " " * len(gutter) + " |"
+    assert lines[2] == f"{gutter} |   then must reopen_after_sale"
+    caret = lines[3].split(" | ", 1)[1]
+    assert caret == " " * (column - 1) + "^" * len("reopen_after_sale")
+    # the caret sits under the misspelled action
+    assert lines[2].split(" | ", 1)[1][caret.index("^"):caret.rindex("^") + 1] == "reopen_after_sale"
+    assert lines[4] == "  = hint: did you mean `reopen_after_sales`?"
+    assert lines[-1] == "checked 1 file(s): failed, 1 error(s), 0 warning(s)"
+
+
+def test_check_json_format(tmp_path):
+    text = edit_baseline("then must reopen_after_sales\n", "then must reopen_after_sale\n")
+    path = write(tmp_path, "shop.policy", text)
+    result = check(str(path), "--format", "json")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is False and doc["files"] == [str(path)] and doc["violations"] == []
+    d, = doc["diagnostics"]
+    line, column = position_of(text, "reopen_after_sale\n")
+    assert (d["code"], d["file"], d["line"], d["column"], d["end_column"]) == (
+        "PD202", str(path), line, column, column + len("reopen_after_sale"))
+    assert d["hint"] == "did you mean `reopen_after_sales`?"
+
+
+def test_check_github_and_sarif_formats(tmp_path):
+    text = edit_baseline("then must reopen_after_sales\n", "then must reopen_after_sale\n")
+    path = write(tmp_path, "shop.policy", text)
+    line, column = position_of(text, "reopen_after_sale\n")
+    github = check(str(path), "--format", "github")
+    assert github.exit_code == 2
+    assert github.stdout.startswith(f"::error file={path},line={line},col={column},endLine={line},title=PD202::"
+                                    "unknown action `reopen_after_sale` (hint: did you mean `reopen_after_sales`?)")
+    sarif = json.loads(check(str(path), "--format", "sarif").stdout)
+    result, = sarif["runs"][0]["results"]
+    assert result["ruleId"] == "PD202"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+
+
+def test_check_reports_every_error_sorted_by_position(tmp_path):
+    text = BASELINE_TEXT
+    text = edit_baseline("then must reopen_after_sales\n", "then must reopen_after_sale\n", text)
+    text = edit_baseline("  when scenario S3.2 and request.damage_cause == not_man_made",
+                         "  when scenario S3.2 and request.damage_cause == not_manmade", text)
+    text = edit_baseline("rule s2_2_resale_affected cites S2.2, N1", "rule s2_2_resale_affected cites S2.2, N11", text)
+    path = write(tmp_path, "three.policy", text)
+    result = check(str(path))
+    assert result.exit_code == 2
+    heads = [line for line in result.stdout.splitlines() if line.startswith(str(path))]
+    assert [h.split("error[")[1][:5] for h in heads] == ["PD203", "PD202", "PD206"]
+    numbers = [int(h.split(":")[1]) for h in heads]
+    assert numbers == sorted(numbers)
+    assert result.stdout.splitlines()[-1] == "checked 1 file(s): failed, 3 error(s), 0 warning(s)"
+
+
+def test_check_syntax_error_exits_2(tmp_path):
+    path = write(tmp_path, "broken.policy", 'platform policy "p" version "1"\nrule r when a = b then must x\n')
+    result = check(str(path))
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"{path}:2:13: error[PD104]: ")
+
+
+def test_check_a_directory_finds_policy_files(tmp_path):
+    write(tmp_path, "a.policy", BASELINE_TEXT)
+    (tmp_path / "sub").mkdir()
+    write(tmp_path / "sub", "b.policy", edit_baseline("then must reopen_after_sales\n", "then must reopen\n"))
+    write(tmp_path, "notes.txt", "not a policy")
+    result = check(str(tmp_path))
+    assert result.exit_code == 2
+    assert "checked 2 file(s): failed, 1 error(s)" in result.stdout
+    assert f"{tmp_path / 'sub' / 'b.policy'}:" in result.stdout
+
+
+def test_pd001_missing_file(tmp_path):
+    result = check(str(tmp_path / "missing.policy"))
+    assert result.exit_code == 2
+    assert f"error[PD001]: cannot read `{tmp_path / 'missing.policy'}`" in result.stdout
+
+
+def test_pd105_non_utf8_policy(tmp_path):
+    path = tmp_path / "gbk.policy"
+    path.write_bytes(b'platform policy "p" version "1"\nclause G1 "' + "三包".encode("gbk") + b'"\n')
+    result = check(str(path))
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"{path}:2:12: error[PD105]: the file is not UTF-8 text")
+    assert "= hint: save the file as UTF-8" in result.stdout
+
+
+def test_pd002_two_platform_policies(tmp_path):
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    result = run_cli("eval", str(BASELINE_PATH), str(BASELINE_PATH), "--facts", str(facts))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert "error[PD002]: give one platform policy" in result.stderr
+
+
+def test_pd002_two_merchant_policies(tmp_path):
+    a = write(tmp_path, "a.policy", MERCHANT_HEADER)
+    b = write(tmp_path, "b.policy", MERCHANT_HEADER.replace("fruit-shop", "other-shop"))
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    result = run_cli("eval", str(a), str(b), "--facts", str(facts))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{b}:1:1: error[PD002]: a policy set holds one merchant policy")
+
+
+def test_pd212_merchant_extends_a_baseline_that_is_not_installed(tmp_path):
+    path = write(tmp_path, "shop.policy", 'merchant policy "shop" version "1" extends "nowhere"\n')
+    result = check(str(path))
+    assert result.exit_code == 2
+    assert result.stdout.startswith(f"{path}:1:1: error[PD212]: no baseline named `nowhere` is installed")
+    assert f"installed baselines: `{BASELINE_NAME}`" in result.stdout
+
+
+def test_eval_merchant_policy_finds_its_baseline_by_name(tmp_path):
+    path = write(tmp_path, "shop.policy", MERCHANT_HEADER + "set no_reason_days = 30 days\n")
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    result = run_cli("eval", str(path), "--facts", str(facts))
+    assert_no_traceback(result)
+    assert result.exit_code == 0
+    doc = json.loads(result.stdout)
+    assert doc["scenario"] == [] and {"action": "accept_request", "modality": "must", "cites": ["G2b"],
+                                      "source": "platform"} in doc["actions"]
+
+
+def test_eval_with_an_invalid_policy_exits_2(tmp_path):
+    path = write(tmp_path, "bad.policy", edit_baseline("then must reopen_after_sales\n", "then must reopen\n"))
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    result = run_cli("eval", str(path), "--facts", str(facts))
+    assert_no_traceback(result)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "error[PD202]: unknown action `reopen`" in result.stderr
+
+
+# ---- test ------------------------------------------------------------------------------------
+
+def test_test_command_runs_the_baseline_tests():
+    result = run_cli("test", str(BASELINE_PATH))
+    assert_no_traceback(result)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"{BASELINE_PATH}: 23/23 tests passed"
+    assert lines[1].startswith("  clauses with a test (20): G1 G2a G2b G2c G3 G4a")
+    assert lines[2] == "  clauses without a test (0): -"
+    assert lines[-1] == "23/23 tests passed"
+
+
+def test_test_command_verbose_lists_every_test():
+    result = run_cli("test", "-v", str(BASELINE_PATH))
+    assert "  ok   S3.1 case 2: verified defect reported late must reopen" in result.stdout
+
+
+def test_failing_policy_test_exits_1(tmp_path):
+    text = edit_baseline('  expect scenario S3.1, must reopen_after_sales, must_not refuse_outright',
+                         '  expect scenario S3.1, should reopen_after_sales, must_not refuse_outright')
+    path = write(tmp_path, "p.policy", text)
+    result = run_cli("test", str(path))
+    assert_no_traceback(result)
+    assert result.exit_code == 1
+    line, _ = position_of(text, 'test "S3.1 case 2: verified defect reported late must reopen"')
+    assert f"  FAIL {path}:{line}:1: S3.1 case 2: verified defect reported late must reopen" in result.stdout
+    assert "       expected should reopen_after_sales, got must reopen_after_sales" in result.stdout
+    assert result.stdout.splitlines()[-1] == "22/23 tests passed"
+
+
+def test_test_command_on_a_broken_policy_exits_2(tmp_path):
+    path = write(tmp_path, "p.policy", edit_baseline("given base { order.extensions_used: 3 }",
+                                                     "given bsae { order.extensions_used: 3 }"))
+    result = run_cli("test", str(path))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert "error[PD215]: unknown facts block `bsae`" in result.stderr
+
+
+# ---- explain and the error-code documentation ---------------------------------------------------------
+
+def test_explain_pd201():
+    result = run_cli("explain", "PD201")
+    assert result.exit_code == 0
+    assert result.stdout == "PD201: unknown fact or name\n"
+
+
+def test_explain_is_case_insensitive():
+    assert run_cli("explain", "pd408").stdout == f"PD408: {ERROR_CODES['PD408']}\n"
+
+
+def test_explain_unknown_code_exits_2():
+    result = run_cli("explain", "PD999")
+    assert result.exit_code == 2
+    assert "unknown code `PD999`" in result.stderr
+
+
+def test_version():
+    result = run_cli("--version")
+    assert result.exit_code == 0 and __version__ in result.stdout
+
+
+def docs_table() -> dict[str, list[str]]:
+    """code → the cells of its row in the one table of docs/error-codes.md."""
+    rows: dict[str, list[str]] = {}
+    tables = 0
+    in_table = False
+    for line in DOCS.read_text(encoding="utf-8").splitlines():
+        if line.startswith("|"):
+            if not in_table:
+                tables += 1
+                in_table = True
+            cells = [c.strip() for c in line.strip().strip("|").split(" | ")]
+            if re.fullmatch(r"PD\d{3}", cells[0]):
+                assert cells[0] not in rows, f"{cells[0]} has two rows"
+                rows[cells[0]] = cells
+        else:
+            in_table = False
+    assert tables == 1, "docs/error-codes.md holds exactly one table"
+    return rows
+
+
+def test_every_error_code_is_documented():
+    rows = docs_table()
+    assert sorted(rows) == sorted(ERROR_CODES), "the table lists exactly the codes of policydsl/codes.py"
+    for code, cells in rows.items():
+        assert len(cells) == 4, f"{code}: code, meaning, example, fix"
+        assert all(cells), f"{code} has an empty cell"
+        assert cells[1].rstrip(".").lower() == ERROR_CODES[code].rstrip(".").lower(), code
+
+
+@pytest.mark.parametrize("code", sorted(ERROR_CODES))
+def test_every_code_can_be_explained(code):
+    result = run_cli("explain", code)
+    assert result.exit_code == 0 and result.stdout == f"{code}: {ERROR_CODES[code]}\n"
+
+
+def test_every_core_code_has_a_test():
+    """Every PD0xx/PD1xx/PD2xx/PD4xx code is asserted by some test of the core suite."""
+    here = Path(__file__).parent
+    sources = "".join((here / f).read_text(encoding="utf-8") for f in
+                      ("test_syntax.py", "test_semantics.py", "test_facts.py", "test_cli.py", "test_evaluator.py"))
+    missing = [c for c in CORE_CODES if f'"{c}"' not in sources and f"[{c}]" not in sources]
+    assert missing == []
+
+
+# ---- robustness: `policydsl check` never shows a traceback -----------------------------------------------
+
+FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_text(data: bytes) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "fuzz.policy"
+        path.write_bytes(data)
+        result = check(str(path))
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 2:
+            assert re.search(r"error\[PD[012]\d\d\]", result.stdout)
+
+
+@FUZZ
+@given(st.binary(max_size=400))
+def test_check_random_bytes(data):
+    check_text(data)
+
+
+@FUZZ
+@given(st.text(max_size=400))
+def test_check_random_text(text):
+    check_text(text.encode("utf-8"))
+
+
+@st.composite
+def mutations(draw) -> str:
+    text = BASELINE_TEXT
+    for _ in range(draw(st.integers(1, 3))):
+        i = draw(st.integers(0, len(text) - 2))
+        how = draw(st.sampled_from(["delete", "duplicate", "swap"]))
+        if how == "delete":
+            text = text[:i] + text[i + 1:]
+        elif how == "duplicate":
+            text = text[:i] + text[i] + text[i:]
+        else:
+            text = text[:i] + text[i + 1] + text[i] + text[i + 2:]
+    return text
+
+
+@FUZZ
+@given(mutations())
+def test_check_mutated_baseline(text):
+    check_text(text.encode("utf-8"))

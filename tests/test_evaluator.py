@@ -1,0 +1,547 @@
+"""Stage 4, evaluation: the shipped baseline decides after-sales requests (SPEC §1, §3).
+
+One test per scenario and case of the source document, through the library
+(`policydsl.api.load(path).decide(facts)`) and, for several, through
+`policydsl eval FILE --facts F`; period boundaries in China time; the N3
+extension; JSON Lines batches; and hypothesis properties over valid facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core_helpers import BASELINE_PATH, ENGINES, assert_no_traceback, json_lines, run_cli
+from facts_strategies import (FRESH_GROUP, base_facts, china, get_path, jsonish_facts, rfc3339, valid_facts,
+                              with_facts)
+from policydsl.api import load
+from policydsl.decision import Decision
+from policydsl.facts import FactsInputError
+
+LATE = "2026-11-01T10:00:00+08:00"  # past every period of the base order (signed 2026-10-03)
+
+
+def actions(decision: Decision) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """action → (modality, cites)."""
+    return {a.action: (a.modality, a.cites) for a in decision.actions}
+
+
+def assert_past_period_basics(decision: Decision) -> None:
+    """What every past-period scenario requires (G1, G4a, G4b): verify, calm, propose, never refuse."""
+    got = actions(decision)
+    assert got["refuse_outright"] == ("must_not", ("G1", "G4b"))
+    assert got["soothe_buyer"][0] == "must"
+    assert got["request_evidence"] == ("must", ("G1", "G4a", "G4b"))
+    assert got["propose_solution"] == ("must", ("G1", "G4a", "G4b"))
+    assert "accept_request" not in got  # past the period: not the normal flow
+    assert all(a.source == "platform" for a in decision.actions)
+
+
+def eval_cli(tmp_path: Path, facts: Any, *extra: str, name: str = "request.json"):
+    path = tmp_path / name
+    path.write_text(facts if isinstance(facts, str) else json.dumps(facts), encoding="utf-8")
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", str(path), *extra)
+    assert_no_traceback(result)
+    return result
+
+
+# ---- S1: fresh food and green plants ---------------------------------------------------------
+
+S1_1 = dict(order__category="fresh_food", request__at="2026-10-04T09:00:00+08:00")
+S1_2 = dict(order__category="green_plants", request__product_used=True, request__damage_cause="improper_storage")
+
+
+def test_s1_1_fresh_goods_unused(baseline):
+    d = baseline.decide(with_facts(**S1_1))
+    assert d.scenario == ("S1", "S1.1")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["explain_no_reason_exclusion"] == ("may", ("S1.1",))
+    assert got["offer_small_compensation"] == ("should", ("S1.1",))
+    assert "negotiate_other_remedy" not in got  # compensation not rejected yet
+    assert "reopen_after_sales" not in got
+
+
+def test_s1_1_applies_the_day_after_signing_too(baseline):
+    """Fresh goods have no no-reason period at all: S1 whenever the request comes."""
+    d = baseline.decide(with_facts(order__category="flowers", request__at="2026-10-03T19:00:00+08:00"))
+    assert d.scenario == ("S1", "S1.1")
+    assert [p.name for p in d.periods if p.name == "no_reason"] == []  # the period does not apply
+
+
+def test_s1_1_compensation_rejected_negotiate(baseline):
+    d = baseline.decide(with_facts(**S1_1, negotiation__stage="compensation_rejected"))
+    modality, cites = actions(d)["negotiate_other_remedy"]
+    assert modality == "should" and "S1.1" in cites and "G4c" in cites
+
+
+def test_s1_2_fresh_goods_used_improper_storage(baseline):
+    d = baseline.decide(with_facts(**S1_2))
+    assert d.scenario == ("S1", "S1.2")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["advise_storage"] == ("may", ("S1.2",))
+    assert got["offer_small_compensation"] == ("should", ("S1.2",))
+    assert "explain_no_reason_exclusion" not in got
+
+
+def test_s1_2_used_without_storage_damage_still_compensates(baseline):
+    d = baseline.decide(with_facts(**{**S1_2, "request__damage_cause": "courier"}))
+    got = actions(d)
+    assert d.scenario == ("S1", "S1.2")
+    assert got["offer_small_compensation"] == ("should", ("S1.2",))
+    assert "advise_storage" not in got
+
+
+# ---- S2: other categories past the 7-day no-reason period ---------------------------------------
+
+def test_s2_1_other_goods_unused(baseline):
+    d = baseline.decide(with_facts(order__category="apparel"))
+    assert d.scenario == ("S2", "S2.1")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["reopen_after_sales"] == ("may", ("S2.1", "N2"))
+    assert got["offer_small_compensation"] == ("should", ("S2.1", "N2"))
+    assert got["inform_resale_affected"] == ("may", ("N1",))
+
+
+def test_s2_2_other_goods_used(baseline):
+    d = baseline.decide(with_facts(request__product_used=True))
+    assert d.scenario == ("S2", "S2.2")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["inform_resale_affected"] == ("should", ("S2.2", "N1"))
+    assert got["offer_small_compensation"] == ("should", ("S2.2", "N1"))
+    assert "reopen_after_sales" not in got
+
+
+def test_s2_2_compensation_rejected_negotiate(baseline):
+    d = baseline.decide(with_facts(request__product_used=True, negotiation__stage="compensation_rejected"))
+    modality, cites = actions(d)["negotiate_other_remedy"]
+    assert modality == "should" and "S2.2" in cites
+
+
+# ---- S3: past the quality-reason period ---------------------------------------------------------------
+
+def test_s3_1_case_1_no_quality_problem(baseline):
+    d = baseline.decide(with_facts(request__reason="quality", request__at=LATE))
+    assert d.scenario == ("S3", "S3.1")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["provide_quality_proof"] == ("may", ("S3.1",))
+    assert got["check_courier_damage"] == ("should", ("S3.1",))
+    assert got["offer_small_compensation"] == ("should", ("S3.1",))
+    assert "reopen_after_sales" not in got
+
+
+def test_s3_1_case_2_verified_defect_must_reopen(baseline):
+    d = baseline.decide(with_facts(request__reason="quality", request__quality_issue=True,
+                                   request__evidence="verified", request__at=LATE))
+    assert d.scenario == ("S3", "S3.1")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["reopen_after_sales"] == ("must", ("S3.1", "N2"))
+    assert "provide_quality_proof" not in got
+
+
+@pytest.mark.parametrize("evidence", ["none", "provided", "refuted"])
+def test_s3_1_case_2_unverified_defect_compensates_first(baseline, evidence):
+    d = baseline.decide(with_facts(request__reason="quality", request__quality_issue=True,
+                                   request__evidence=evidence, request__at=LATE))
+    got = actions(d)
+    assert d.scenario == ("S3", "S3.1")
+    assert "reopen_after_sales" not in got
+    assert got["offer_small_compensation"] == ("should", ("S3.1", "G4a"))
+
+
+def test_s3_2_used_agreed_period_governs(baseline):
+    d = baseline.decide(with_facts(request__reason="quality", request__product_used=True,
+                                   order__agreed_service_days=10, request__at=LATE))
+    assert d.scenario == ("S3", "S3.2")
+    assert_past_period_basics(d)
+    got = actions(d)
+    assert got["apply_agreed_period"] == ("must", ("S3.2", "G2c"))
+    assert got["offer_small_compensation"] == ("should", ("S3.2",))
+    assert "assist_return" not in got
+
+
+def test_s3_2_damage_not_man_made_may_be_assisted(baseline):
+    d = baseline.decide(with_facts(request__reason="quality", request__product_used=True,
+                                   request__damage_cause="not_man_made", request__at=LATE,
+                                   negotiation__stage="compensation_rejected"))
+    got = actions(d)
+    assert d.scenario == ("S3", "S3.2")
+    assert got["assist_return"] == ("may", ("S3.2",))
+    assert "apply_agreed_period" not in got  # no period was agreed
+    assert got["negotiate_other_remedy"][0] == "should" and "S3.2" in got["negotiate_other_remedy"][1]
+
+
+def test_quality_claim_inside_the_period_is_the_normal_flow(baseline):
+    d = baseline.decide(with_facts(request__reason="quality", request__quality_issue=True,
+                                   request__at="2026-10-18T23:59:59+08:00"))  # day 15 after signing
+    assert d.scenario == ()
+    assert actions(d)["accept_request"] == ("must", ("G2a", "G2b", "G2c"))
+    assert "request_evidence" not in actions(d)
+
+
+def test_longer_agreed_period_keeps_a_quality_claim_inside(baseline):
+    d = baseline.decide(with_facts(request__reason="quality", order__agreed_service_days=60, request__at=LATE))
+    assert d.scenario == () and actions(d)["accept_request"][0] == "must"
+    agreed = next(p for p in d.periods if p.name == "agreed")
+    assert (agreed.length, agreed.deadline, agreed.expired) == (60, "2026-12-02T23:59:59.999999+08:00", False)
+
+
+# ---- the decision through `policydsl eval` -------------------------------------------------------------------
+
+@pytest.mark.parametrize("changes, scenario, action, modality, cites", [
+    (S1_1, ["S1", "S1.1"], "explain_no_reason_exclusion", "may", ["S1.1"]),
+    (dict(request__product_used=True), ["S2", "S2.2"], "inform_resale_affected", "should", ["S2.2", "N1"]),
+    (dict(request__reason="quality", request__quality_issue=True, request__evidence="verified", request__at=LATE),
+     ["S3", "S3.1"], "reopen_after_sales", "must", ["S3.1", "N2"]),
+    (dict(request__reason="quality", request__product_used=True, order__agreed_service_days=10, request__at=LATE),
+     ["S3", "S3.2"], "apply_agreed_period", "must", ["S3.2", "G2c"]),
+])
+def test_eval_cli_prints_the_decision(tmp_path, baseline, changes, scenario, action, modality, cites):
+    facts = with_facts(**changes)
+    result = eval_cli(tmp_path, facts)
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["scenario"] == scenario
+    entry = next(a for a in doc["actions"] if a["action"] == action)
+    assert entry == {"action": action, "modality": modality, "cites": cites, "source": "platform"}
+    refuse = next(a for a in doc["actions"] if a["action"] == "refuse_outright")
+    assert refuse["modality"] == "must_not"
+    assert set(doc) >= {"scenario", "actions", "periods", "extension", "overridden", "trace"}
+    assert result.stdout == baseline.decide(facts).to_json() + "\n"  # the library and the CLI agree
+
+
+def test_eval_cli_pretty_and_explain(tmp_path):
+    facts = with_facts(request__reason="quality", request__quality_issue=True, request__evidence="verified",
+                       request__at=LATE)
+    pretty = eval_cli(tmp_path, facts, "--pretty")
+    assert pretty.exit_code == 0 and pretty.stdout.startswith('{\n  "scenario": [\n')
+    explained = eval_cli(tmp_path, facts, "--explain")
+    assert explained.exit_code == 0
+    text = explained.stdout
+    assert text.startswith("Scenario: S3 (Past the quality-reason after-sales period); S3.1 (")
+    assert "  MUST     reopen_after_sales  [platform]" in text
+    assert "because S3.1 (" in text and "N2 (" in text
+    assert "Extension: eligible, 3 left" in text
+
+
+def test_eval_cli_reads_stdin(baseline):
+    facts = with_facts(**S1_2)
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", "-", input=json.dumps(facts))
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["scenario"] == ["S1", "S1.2"]
+
+
+# ---- period boundaries: calendar days in China time, from the day after signing ------------------------------
+
+SIGNED_2330 = "2026-10-03T23:30:00+08:00"  # day 1 is 2026-10-04, day 7 is 2026-10-10
+
+
+@pytest.mark.parametrize("at, inside", [
+    ("2026-10-10T23:59:59.999999+08:00", True),   # last instant of day 7
+    ("2026-10-10T23:59:59+08:00", True),
+    ("2026-10-11T00:00:00+08:00", False),         # first instant of day 8
+    ("2026-10-10T15:59:59.999999Z", True),        # the same instants written in UTC
+    ("2026-10-10T16:00:00Z", False),
+    ("2026-10-10T10:59:59.999999-05:00", True),
+    ("2026-10-10T11:00:00-05:00", False),
+])
+def test_no_reason_period_boundary_for_a_parcel_signed_at_2330(baseline, at, inside):
+    d = baseline.decide(with_facts(order__signed_at=SIGNED_2330, request__at=at))
+    no_reason = next(p for p in d.periods if p.name == "no_reason")
+    assert no_reason.deadline == "2026-10-10T23:59:59.999999+08:00"
+    assert no_reason.expired is (not inside)
+    if inside:
+        assert d.scenario == () and actions(d)["accept_request"] == ("must", ("G2b",))
+    else:
+        assert d.scenario == ("S2", "S2.1") and "accept_request" not in actions(d)
+
+
+def test_signing_is_counted_on_the_china_calendar_not_utc(baseline):
+    # 2026-10-03T16:30Z is 00:30 on 2026-10-04 in China: day 7 is 2026-10-11
+    d = baseline.decide(with_facts(order__signed_at="2026-10-03T16:30:00Z", request__at="2026-10-11T23:00:00+08:00"))
+    assert next(p for p in d.periods if p.name == "no_reason").deadline == "2026-10-11T23:59:59.999999+08:00"
+    assert d.scenario == ()
+
+
+def test_the_same_instant_in_any_offset_gives_the_same_decision(baseline):
+    china_time = with_facts(order__signed_at=SIGNED_2330, request__at="2026-10-11T00:00:00+08:00")
+    utc = with_facts(order__paid_at="2026-10-01T04:00:00Z", order__signed_at="2026-10-03T15:30:00Z",
+                     request__at="2026-10-10T16:00:00Z")
+    assert baseline.decide(china_time).to_json() == baseline.decide(utc).to_json()
+
+
+def test_quality_period_boundary(baseline):
+    last = baseline.decide(with_facts(request__reason="quality", request__at="2026-10-18T23:59:59.999999+08:00"))
+    first = baseline.decide(with_facts(request__reason="quality", request__at="2026-10-19T00:00:00+08:00"))
+    assert last.scenario == () and actions(last)["accept_request"][0] == "must"
+    assert first.scenario == ("S3", "S3.1")
+
+
+def test_unsigned_parcel_is_inside_every_signing_period(baseline):
+    d = baseline.decide(with_facts(order__signed_at=None, request__at="2026-12-20T10:00:00+08:00"))
+    assert d.scenario == ()
+    assert actions(d)["accept_request"] == ("must", ("G2b",))
+    for p in d.periods:
+        assert p.deadline is None and p.expired is False
+    quality = baseline.decide(with_facts(order__signed_at=None, request__reason="quality",
+                                         request__at="2027-06-01T10:00:00+08:00"))
+    assert quality.scenario == () and actions(quality)["accept_request"][0] == "must"
+
+
+def test_unsigned_fresh_goods_are_still_s1(baseline):
+    d = baseline.decide(with_facts(order__signed_at=None, order__category="fresh_food"))
+    assert d.scenario == ("S1", "S1.1")
+
+
+def test_sanbao_period_applies_only_to_covered_goods(baseline):
+    at = "2026-10-18T10:00:00+08:00"
+    covered = baseline.decide(with_facts(request__reason="quality", order__sanbao_covered=True, request__at=at))
+    assert [p.name for p in covered.periods if p.name == "sanbao"] == ["sanbao"]
+    plain = baseline.decide(with_facts(request__reason="quality", request__at=at))
+    assert [p.name for p in plain.periods if p.name == "sanbao"] == []
+
+
+# ---- the N3 extension capability ------------------------------------------------------------------------------------
+
+def test_extension_remaining_count(baseline):
+    for used, remaining in [(0, 3), (1, 2), (2, 1)]:
+        ext = baseline.decide(with_facts(order__extensions_used=used)).extension
+        assert (ext.eligible, ext.remaining) == (True, remaining)
+        assert ext.why == (f"{remaining} of 3 extensions left, 7 days each, until 2027-10-01T12:00:00+08:00 (N3)")
+
+
+@pytest.mark.parametrize("used", [3, 4])
+def test_extension_all_used(baseline, used):
+    ext = baseline.decide(with_facts(order__extensions_used=used)).extension
+    assert (ext.eligible, ext.remaining) == (False, 0)
+    assert ext.why == "not available: all 3 extensions are used (N3)"
+
+
+def test_extension_more_than_a_year_after_payment(baseline):
+    ext = baseline.decide(with_facts(request__at="2027-10-02T12:00:00+08:00")).extension  # 366 days
+    assert (ext.eligible, ext.remaining) == (False, 3)
+    assert ext.why == ("not available: the request is after 2027-10-01T12:00:00+08:00, the end of the extension "
+                       "window (N3)")
+
+
+def test_extension_window_boundary(baseline):
+    assert baseline.decide(with_facts(request__at="2027-10-01T12:00:00+08:00")).extension.eligible
+    assert not baseline.decide(with_facts(request__at="2027-10-01T12:00:00.000001+08:00")).extension.eligible
+
+
+def test_extension_needs_settlement(baseline):
+    ext = baseline.decide(with_facts(order__settled=False)).extension
+    assert ext.eligible is False and ext.remaining == 3
+    assert ext.why.startswith("not available: the order does not meet the capability's condition")
+
+
+# ---- a merchant policy on top of the baseline (G3) -----------------------------------------------------------------
+
+MERCHANT = """merchant policy "shop" version "1" extends "wechat-channels-after-sales"
+set no_reason_days = 10 days
+rule lenient_quality cites S3.1 overrides s3_1_case2_verified_defect
+  when scenario S3.1 and request.quality_issue
+  then should reopen_after_sales
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_longer_merchant_period_moves_the_boundary(tmp_path, engine):
+    path = tmp_path / "shop.policy"
+    path.write_text(MERCHANT)
+    shop = load(path, engine=engine)
+    inside = shop.decide(with_facts(request__at="2026-10-13T23:59:59+08:00"))
+    assert inside.scenario == () and actions(inside)["accept_request"][0] == "must"
+    assert shop.decide(with_facts(request__at="2026-10-14T00:00:00+08:00")).scenario == ("S2", "S2.1")
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_void_merchant_rule_is_reported_and_the_baseline_applies(tmp_path, engine):
+    path = tmp_path / "shop.policy"
+    path.write_text(MERCHANT)
+    d = load(path, engine=engine).decide(with_facts(request__reason="quality", request__quality_issue=True,
+                                     request__evidence="verified", request__at=LATE))
+    assert actions(d)["reopen_after_sales"] == ("must", ("S3.1", "N2"))
+    assert [o.to_dict() for o in d.overridden] == [{"rule": "lenient_quality", "clause": ["S3.1", "N2"],
+                                                    "action": "reopen_after_sales", "merchant": "should",
+                                                    "baseline": "must"}]
+
+
+# ---- JSON Lines batches ------------------------------------------------------------------------------------------
+
+def test_batch_one_output_line_per_input_line_in_order(tmp_path, baseline):
+    good = [with_facts(**S1_1), with_facts(request__product_used=True), with_facts(order__signed_at=None)]
+    lines = [json.dumps(good[0]), "{not json", json.dumps(good[1]),
+             json.dumps(with_facts(request__reason="whim")), "", json.dumps(good[2])]
+    result = eval_cli(tmp_path, "\n".join(lines) + "\n", name="batch.jsonl")
+    assert result.exit_code == 2  # some lines failed
+    out = result.stdout.splitlines()
+    assert len(out) == 5  # the blank line is skipped, every other line answered
+    assert out[0] == baseline.decide(good[0]).to_json()
+    assert out[2] == baseline.decide(good[1]).to_json()
+    assert out[4] == baseline.decide(good[2]).to_json()
+    bad_json, bad_enum = json.loads(out[1]), json.loads(out[3])
+    assert bad_json["line"] == 2 and [e["code"] for e in bad_json["errors"]] == ["PD401"]
+    assert bad_json["errors"][0]["line"] == 2
+    assert bad_enum["line"] == 4 and [e["code"] for e in bad_enum["errors"]] == ["PD405"]
+    assert "`request.reason`" in bad_enum["errors"][0]["message"]
+    assert "2 line(s)" in result.stderr
+
+
+def test_batch_of_good_lines_exits_0(tmp_path, baseline):
+    facts = [with_facts(**S1_2), with_facts(order__extensions_used=3)]
+    result = eval_cli(tmp_path, "".join(json.dumps(f) + "\n" for f in facts), name="ok.ndjson")
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == [baseline.decide(f).to_json() for f in facts]
+
+
+def test_several_json_values_in_a_json_file_are_a_batch(tmp_path):
+    text = json.dumps(with_facts(**S1_1)) + "\n" + json.dumps(with_facts(order__category="bogus")) + "\n"
+    result = eval_cli(tmp_path, text, name="two.json")
+    assert result.exit_code == 2
+    first, second = json_lines(result.stdout)
+    assert first["scenario"] == ["S1", "S1.1"]
+    assert second["line"] == 2 and second["errors"][0]["code"] == "PD405"
+
+
+def test_batch_from_stdin(baseline):
+    text = json.dumps(base_facts()) + "\n" + json.dumps(with_facts(**S1_1)) + "\n"
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", "-", input=text)
+    assert_no_traceback(result)
+    assert result.exit_code == 0
+    assert [d["scenario"] for d in json_lines(result.stdout)] == [["S2", "S2.1"], ["S1", "S1.1"]]
+
+
+# ---- properties -----------------------------------------------------------------------------------------------------
+
+PROPS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@PROPS
+@given(valid_facts())
+def test_past_period_never_refuses_outright(baseline, facts):
+    d = baseline.decide(facts)
+    if d.scenario:
+        assert actions(d)["refuse_outright"][0] == "must_not"
+        assert "refuse_outright" in {a.action for a in d.actions if a.modality == "must_not"}
+
+
+@pytest.fixture(scope="module")
+def second_load(baseline):
+    """The baseline loaded a second time (same engine), independently of the `baseline` fixture."""
+    return load(BASELINE_PATH, engine=baseline.engine)
+
+
+@PROPS
+@given(valid_facts())
+def test_same_facts_same_bytes(baseline, second_load, facts):
+    first = baseline.decide(facts).to_json()
+    assert baseline.decide(json.loads(json.dumps(facts))).to_json() == first
+    assert second_load.decide(facts).to_json() == first
+
+
+def shuffled(value: Any, rnd: random.Random) -> Any:
+    if isinstance(value, dict):
+        items = list(value.items())
+        rnd.shuffle(items)
+        return {k: shuffled(v, rnd) for k, v in items}
+    return value
+
+
+@PROPS
+@given(valid_facts(), st.randoms(use_true_random=False))
+def test_key_order_does_not_matter(baseline, facts, rnd):
+    assert baseline.decide(shuffled(facts, rnd)).to_json() == baseline.decide(facts).to_json()
+
+
+@PROPS
+@given(jsonish_facts)
+def test_decide_raises_only_facts_input_errors(baseline, data):
+    try:
+        decision = baseline.decide(data)
+    except FactsInputError as exc:
+        assert exc.diagnostics and all(d.code.startswith("PD4") for d in exc.diagnostics)
+    else:
+        json.loads(decision.to_json())
+
+
+@PROPS
+@given(st.text(max_size=200))
+def test_decide_json_raises_only_facts_input_errors(baseline, text):
+    try:
+        baseline.decide_json(text)
+    except FactsInputError as exc:
+        assert all(d.code.startswith("PD4") for d in exc.diagnostics)
+
+
+def rewritten(facts: dict, offset_minutes: int) -> dict:
+    """The same instants written at another UTC offset."""
+    out = json.loads(json.dumps(facts))
+    for path in ("order.paid_at", "order.signed_at", "request.at"):
+        stamp = get_path(out, path)
+        if stamp is not None:
+            instant = dt.datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            section, key = path.split(".")
+            out[section][key] = rfc3339(instant, offset_minutes, fraction=instant.microsecond != 0)
+    return out
+
+
+@PROPS
+@given(valid_facts(), st.sampled_from([0, 480, -600, 345, 840]))
+def test_the_offset_a_timestamp_is_written_in_does_not_matter(baseline, facts, offset):
+    assert baseline.decide(rewritten(facts, offset)).to_json() == baseline.decide(facts).to_json()
+
+
+@PROPS
+@given(valid_facts())
+def test_scenarios_follow_the_source_document(baseline, facts):
+    d = baseline.decide(facts)
+    category, reason = facts["order"]["category"], facts["request"]["reason"]
+    used = facts["request"]["product_used"]
+    families = {s.split(".")[0] for s in d.scenario}
+    assert len(families) <= 1
+    if reason == "no_reason" and category in FRESH_GROUP:
+        assert d.scenario == ("S1", "S1.2" if used else "S1.1")  # fresh goods: S1 whenever the request comes
+    elif d.scenario:
+        family = "S2" if reason == "no_reason" else "S3"
+        assert d.scenario == (family, f"{family}.{2 if used else 1}")
+    # within every period the request is the normal flow; past it, a scenario applies — never both
+    assert ("accept_request" in actions(d)) is (d.scenario == ())
+    assert actions(d)["soothe_buyer"][0] == "must"
+
+
+@PROPS
+@given(valid_facts())
+def test_extension_follows_n3(baseline, facts):
+    ext = baseline.decide(facts).extension
+    used = facts["order"]["extensions_used"]
+    assert ext.remaining == max(0, 3 - used)
+    paid = dt.datetime.fromisoformat(facts["order"]["paid_at"].replace("Z", "+00:00"))
+    at = dt.datetime.fromisoformat(facts["request"]["at"].replace("Z", "+00:00"))
+    expected = facts["order"]["settled"] and used < 3 and at <= paid + dt.timedelta(days=365)
+    assert ext.eligible is expected
+
+
+def test_far_future_deadlines_do_not_crash(baseline):
+    """An order in December 9999: its deadlines lie past the last writable year and saturate."""
+    d = baseline.decide(with_facts(order__paid_at="9999-12-20T00:00:00Z", order__signed_at="9999-12-21T00:00:00Z",
+                                   request__at="9999-12-31T00:00:00Z"))
+    quality = next(p for p in d.periods if p.name == "quality")
+    assert quality.deadline == "9999-12-31T23:59:59.999999+08:00" and quality.expired is False
+    assert d.extension.why.endswith("until 9999-12-31T23:59:59.999999+08:00 (N3)")
+
+
+def test_china_helper_matches_the_policy_time_zone():
+    assert rfc3339(china("2026-10-03T23:30:00")) == SIGNED_2330

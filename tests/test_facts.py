@@ -1,0 +1,238 @@
+"""Stage 3, facts: one after-sales request (JSON) validated against the declared facts (PD401–PD408).
+
+Every bad input is an input error that names the fact path and what was expected:
+never a crash, never a silent default. Through the CLI it exits 2 and prints
+`file:line:col: error[PD4xx]` pointing at the key in the facts file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from core_helpers import BASELINE_PATH, assert_no_traceback, one, run_cli, underlined, where
+from facts_strategies import DELETE, base_facts, with_facts
+from policydsl.facts import FactsInputError, load_json, validate
+from policydsl.source import Source
+
+
+def problems(baseline, facts) -> list:
+    with pytest.raises(FactsInputError) as info:
+        baseline.decide(facts)
+    return list(info.value.diagnostics)
+
+
+def eval_file(tmp_path: Path, facts, name: str = "request.json"):
+    """`policydsl eval BASELINE --facts FILE` with `facts` written as indented JSON (or as given text)."""
+    path = tmp_path / name
+    path.write_text(facts if isinstance(facts, str) else json.dumps(facts, indent=2, ensure_ascii=False),
+                    encoding="utf-8")
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", str(path))
+    assert_no_traceback(result)
+    return path, result
+
+
+# (changes to the base facts, code, fact path named, words the message must contain)
+BAD_INPUTS = {
+    "missing fact": ({"request.evidence": DELETE}, "PD402", "request.evidence",
+                     "missing fact `request.evidence` (one of none, provided, verified, refuted)"),
+    "missing nullable fact": ({"order.signed_at": DELETE}, "PD402", "order.signed_at",
+                              "missing fact `order.signed_at` (an RFC 3339 timestamp with offset, or null)"),
+    "unknown key": ({"order.colour": "red"}, "PD403", "order.colour", "unknown fact `order.colour`"),
+    "unknown top-level key": ({"customer": {"vip": True}}, "PD403", "customer", "unknown fact `customer`"),
+    "bool given as 1": ({"order.settled": 1}, "PD404", "order.settled",
+                        "`order.settled` must be true or false, got the number 1"),
+    "bool given as 0": ({"request.product_used": 0}, "PD404", "request.product_used",
+                        "`request.product_used` must be true or false, got the number 0"),
+    "bool given as a string": ({"request.quality_issue": "true"}, "PD404", "request.quality_issue",
+                               "`request.quality_issue` must be true or false, got the string \"true\""),
+    "count given as a string": ({"order.extensions_used": "3"}, "PD404", "order.extensions_used",
+                                "`order.extensions_used` must be a whole number, got the string \"3\""),
+    "count given as a float": ({"order.extensions_used": 3.0}, "PD404", "order.extensions_used",
+                               "`order.extensions_used` must be a whole number, got the number 3.0"),
+    "count given as a bool": ({"order.agreed_service_days": True}, "PD404", "order.agreed_service_days",
+                              "`order.agreed_service_days` must be a whole number, got a bool"),
+    "null where not nullable": ({"order.paid_at": None}, "PD404", "order.paid_at",
+                                "`order.paid_at` must be an RFC 3339 timestamp with offset, got null"),
+    "enum given as a number": ({"request.type": 1}, "PD404", "request.type", "`request.type` must be a string"),
+    "object where a group is expected": ({"negotiation": "open"}, "PD404", "negotiation",
+                                         "`negotiation` must be a JSON object holding facts, got the string \"open\""),
+    "unknown enum value": ({"request.reason": "no-reason"}, "PD405", "request.reason",
+                           "`request.reason` has no value `no-reason`; expected one of no_reason, quality"),
+    "unknown category": ({"order.category": "furniture"}, "PD405", "order.category",
+                         "`order.category` has no value `furniture`"),
+    "timestamp without offset": ({"order.paid_at": "2026-10-01T12:00:00"}, "PD406", "order.paid_at",
+                                 "`order.paid_at`: the timestamp has no UTC offset; add one such as +08:00 or Z"),
+    "date only": ({"request.at": "2026-10-20"}, "PD406", "request.at",
+                  "`request.at`: not an RFC 3339 timestamp such as 2026-10-01T12:00:00+08:00"),
+    "impossible date": ({"request.at": "2026-02-30T10:00:00+08:00"}, "PD406", "request.at",
+                        "`request.at`: not a valid date or time"),
+    "offset out of range": ({"request.at": "2026-10-20T10:00:00+24:00"}, "PD406", "request.at", "`request.at`"),
+    "negative count": ({"order.extensions_used": -1}, "PD407", "order.extensions_used",
+                       "`order.extensions_used` must be 0 or more, got -1"),
+    "negative agreed days": ({"order.agreed_service_days": -5}, "PD407", "order.agreed_service_days",
+                             "`order.agreed_service_days` must be 0 or more, got -5"),
+    "signed before paid": ({"order.signed_at": "2026-09-30T12:00:00+08:00"}, "PD408", "order.signed_at",
+                           "contradictory facts: `order.signed_at` (2026-09-30T12:00:00+08:00) is before "
+                           "`order.paid_at` (2026-10-01T12:00:00+08:00)"),
+    "request before paid": ({"request.at": "2026-10-01T11:59:59+08:00"}, "PD408", "request.at",
+                            "contradictory facts: `request.at` (2026-10-01T11:59:59+08:00) is before "
+                            "`order.paid_at` (2026-10-01T12:00:00+08:00)"),
+}
+
+
+def broken(changes: dict) -> dict:
+    return with_facts(None, **{k.replace(".", "__"): v for k, v in changes.items()})
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_facts_are_input_errors_naming_the_fact(baseline, case):
+    changes, code, path, words = BAD_INPUTS[case]
+    d = one(problems(baseline, broken(changes)), code)
+    assert f"`{path}`" in d.message
+    assert words in d.message
+
+
+@pytest.mark.parametrize("case", sorted(BAD_INPUTS))
+def test_bad_facts_exit_2_through_the_cli(tmp_path, case):
+    changes, code, path, words = BAD_INPUTS[case]
+    file, result = eval_file(tmp_path, broken(changes))
+    assert result.exit_code == 2
+    assert result.stdout == ""  # no decision is printed
+    assert f"error[{code}]: " in result.stderr
+    assert f"`{path}`" in result.stderr and words in result.stderr
+    assert result.stderr.startswith(f"{file}:")
+
+
+def test_the_diagnostic_points_at_the_key_in_the_file(tmp_path):
+    facts = with_facts(order__extensions_used="3")
+    file, result = eval_file(tmp_path, facts)
+    text = file.read_text()
+    line = text.splitlines().index('    "extensions_used": "3",') + 1
+    assert result.stderr.splitlines()[0] == (
+        f'{file}:{line}:5: error[PD404]: `order.extensions_used` must be a whole number, got the string "3"')
+    assert result.stderr.splitlines()[2].endswith('|     "extensions_used": "3",')
+    assert result.stderr.splitlines()[3].endswith("|     " + "^" * len('"extensions_used"'))
+
+
+def test_location_of_a_fact_in_the_json_text(baseline):
+    text = json.dumps(with_facts(request__reason="refund"), indent=2)
+    source = Source("f.json", text)
+    with pytest.raises(FactsInputError) as info:
+        baseline.validate(load_json(text, source), source)
+    d = one(list(info.value.diagnostics), "PD405")
+    assert underlined(d) == '"reason"'
+    assert where(d) == (text.splitlines().index('    "reason": "refund",') + 1, 5)
+
+
+def test_not_json_at_all(tmp_path):
+    file, result = eval_file(tmp_path, "order: general\n")
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{file}:1:1: error[PD401]: facts are not valid JSON: Expecting value")
+    assert "JSON Lines" in result.stderr  # the hint
+
+
+def test_json_syntax_error_has_its_line_and_column(tmp_path):
+    text = json.dumps(base_facts(), indent=2).replace('"settled": true,', '"settled": true,,')
+    file, result = eval_file(tmp_path, text)
+    line = text.splitlines().index('    "settled": true,,') + 1
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{file}:{line}:21: error[PD401]: ")  # the second comma
+
+
+def test_top_level_array(tmp_path):
+    file, result = eval_file(tmp_path, [base_facts()])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"{file}:1:1: error[PD404]: facts must be a JSON object, got a list")
+
+
+@pytest.mark.parametrize("text, words", [
+    ("1" * 5000, "facts are not valid JSON"),  # more digits than Python converts
+    ("[" * 100_000, "facts are not valid JSON: nested too deeply"),
+    ("", "facts are not valid JSON"),
+    ("null", "facts must be a JSON object, got null"),
+    ('"order"', 'facts must be a JSON object, got the string "order"'),
+])
+def test_other_non_object_inputs(tmp_path, text, words):
+    file, result = eval_file(tmp_path, text)
+    assert result.exit_code == 2
+    assert words in result.stderr
+
+
+def test_facts_file_not_utf8(tmp_path):
+    path = tmp_path / "latin1.json"
+    path.write_bytes(json.dumps(with_facts(order__category="caf\xe9"), ensure_ascii=False).encode("latin-1"))
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", str(path))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert "error[PD401]: " in result.stderr and "not UTF-8" in result.stderr
+
+
+def test_missing_facts_file(tmp_path):
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", str(tmp_path / "nope.json"))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert "error[PD001]: cannot read" in result.stderr
+
+
+def test_every_problem_is_reported_at_once(baseline):
+    facts = with_facts(order__settled=1, order__extensions_used=-2, request__evidence=DELETE,
+                       request__reason="later", order__colour="red", request__at="2026-10-20T10:00:00")
+    found = sorted((d.code, d.message.split("`")[1]) for d in problems(baseline, facts))
+    assert found == [("PD402", "request.evidence"), ("PD403", "order.colour"), ("PD404", "order.settled"),
+                     ("PD405", "request.reason"), ("PD406", "request.at"), ("PD407", "order.extensions_used")]
+
+
+def test_contradictions_are_checked_once_every_fact_is_valid(baseline):
+    # signed before paid, but also a type error: only the type error is reported
+    facts = with_facts(order__signed_at="2026-09-30T12:00:00+08:00", order__settled="yes")
+    assert [d.code for d in problems(baseline, facts)] == ["PD404"]
+
+
+def test_unknown_key_suggests_the_nearest_fact(baseline):
+    d = one(problems(baseline, with_facts(request__evidense="provided", request__evidence=DELETE)), "PD403")
+    assert d.hint == "did you mean `request.evidence`?"
+
+
+def test_unknown_enum_value_suggests_the_nearest_value(baseline):
+    d = one(problems(baseline, with_facts(request__evidence="verifed")), "PD405")
+    assert d.hint == "did you mean `verified`?"
+
+
+@pytest.mark.parametrize("stamp", ["2026-10-01T12:00:00+08:00", "2026-10-01T04:00:00Z", "2026-10-01T04:00:00z",
+                                   "2026-10-01 12:00:00+08:00", "2026-10-01T12:00:00.000+08:00",
+                                   "2026-09-30T23:00:00-05:00"])
+def test_accepted_timestamp_spellings(baseline, stamp):
+    flat = baseline.validate(with_facts(order__paid_at=stamp))
+    assert flat["order.paid_at"] == baseline.validate(base_facts())["order.paid_at"]
+
+
+@pytest.mark.parametrize("stamp", ["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-23:59"])
+def test_timestamps_that_cannot_be_written_in_china_time(baseline, stamp):
+    facts = with_facts(order__paid_at=stamp, request__at=stamp, order__signed_at=None)
+    found = problems(baseline, facts)
+    assert {d.code for d in found} == {"PD406"}
+    assert "outside the years 0001–9999" in found[0].message
+
+
+def test_equal_timestamps_are_not_contradictory(baseline):
+    stamp = "2026-10-01T12:00:00+08:00"
+    flat = baseline.validate(with_facts(order__signed_at=stamp, request__at="2026-10-01T04:00:00Z"))
+    assert flat["order.paid_at"] == flat["order.signed_at"] == flat["request.at"]
+
+
+def test_valid_facts_become_a_flat_mapping(baseline):
+    flat = validate(base_facts(), baseline.ir)
+    assert set(flat) == {f.path for f in baseline.ir.facts}
+    assert flat["order.category"] == "general" and flat["order.agreed_service_days"] is None
+    assert flat["order.paid_at"] == 1_790_827_200 * 1_000_000  # 2026-10-01T04:00:00Z in epoch microseconds
+    assert flat["request.at"] - flat["order.paid_at"] == (18 * 24 + 22) * 3600 * 1_000_000
+
+
+def test_validation_does_not_change_its_input(baseline):
+    facts = base_facts()
+    before = json.dumps(facts, sort_keys=True)
+    baseline.decide(facts)
+    assert json.dumps(facts, sort_keys=True) == before
