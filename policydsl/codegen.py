@@ -58,8 +58,10 @@ def lit(value: Any) -> str:
 
 
 def module_filename(ps: ir.PolicySet) -> str:
-    """The file name compiled code reports in tracebacks: `<policydsl:NAME>`."""
-    return f"<policydsl:{ps.merchant or ps.name}>"
+    """The file name compiled code reports in tracebacks: `<policydsl:NAME>` (unprintable
+    characters of the name escaped)."""
+    name = ps.merchant or ps.name
+    return "<policydsl:" + "".join(c if c.isprintable() else ascii(c)[1:-1] for c in name) + ">"
 
 
 @functools.cache

@@ -71,7 +71,7 @@ def read_timestamp(value: object) -> int | None:
     `2026-10-01T12:00:00+08:00` and `…Z` take a fast path."""
     if type(value) is not str:
         return None
-    if value.isascii() and (len(value) == 25 and value[19] in "+-" and value[22] == ":"
+    if value.isascii() and (len(value) == 25 and value[19] in "+-" and value[22] == ":" and value[23] < "6"
                             or len(value) == 20 and value[19] == "Z") \
             and value[4] == "-" and value[7] == "-" and value[10] == "T" and value[13] == ":" and value[16] == ":":
         try:

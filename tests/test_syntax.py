@@ -326,17 +326,12 @@ def test_every_terminal_has_a_readable_description():
 
 # ---- keyword boundaries (grammar) ------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="grammar bug: keyword terminals (MODALITY, BOOL, UNIT, POLARITY, …) have "
-                                       "priority 2 and no word boundary, so `mustreopen_after_sales` lexes as "
-                                       "`must` + `reopen_after_sales` (grammar/policy.lark is not ours to edit)")
 def test_a_modality_glued_to_an_action_is_an_error():
     text = BASELINE_TEXT.replace("then must reopen_after_sales\n", "then mustreopen_after_sales\n")
     assert text != BASELINE_TEXT
     assert diag_of(text), "`mustreopen_after_sales` must not be read as `must reopen_after_sales`"
 
 
-@pytest.mark.xfail(strict=True, reason="grammar bug: BOOL.2 has no word boundary, so a name starting with "
-                                       "`true`/`false` cannot be used as a condition")
 def test_a_let_name_starting_with_true_is_a_name():
     text = BASELINE_TEXT.replace("let fresh_goods =", "let truefresh = order.category in fresh_and_plants\n"
                                                       "let fresh_goods =")

@@ -119,16 +119,48 @@ def diff(u: str, v: str, c: int) -> Formula:
 # ---- simplification under a partial assignment ----------------------------------------
 
 def simplify(f: Formula, assignment: Mapping[Atom, bool]) -> Formula:
-    if f is True or f is False:
-        return f
-    if isinstance(f, And):
-        return conj(simplify(i, assignment) for i in f.items)
-    if isinstance(f, Or):
-        return disj(simplify(i, assignment) for i in f.items)
-    if isinstance(f, Not):
-        return neg(simplify(f.item, assignment))
-    value = assignment.get(f)
-    return f if value is None else value
+    """`f` with the assigned atoms replaced by their values, folded.
+
+    Encoded formulas share subformulas (a rule's `active` formula appears under every
+    modality level, a period under every rule reading it), so each distinct node (by
+    identity) is simplified once per call; a node none of whose children changed is
+    returned as is, which keeps that sharing in the result for the next call."""
+    memo: dict[int, Formula] = {}
+
+    def go(node: Formula) -> Formula:
+        if node is True or node is False:
+            return node
+        key = id(node)
+        done = memo.get(key, _MISSING)
+        if done is not _MISSING:
+            return done
+        kind = type(node)
+        if kind is And or kind is Or:
+            items = node.items
+            out = []
+            changed = False
+            for i in items:
+                j = go(i)
+                if j is not i:
+                    changed = True
+                    if kind is And and j is False or kind is Or and j is True:
+                        memo[key] = j
+                        return j
+                out.append(j)
+            result = (conj(out) if kind is And else disj(out)) if changed else node
+        elif kind is Not:
+            inner = go(node.item)
+            result = node if inner is node.item else neg(inner)
+        else:
+            value = assignment.get(node)
+            result = node if value is None else value
+        memo[key] = result
+        return result
+
+    return go(f)
+
+
+_MISSING = object()
 
 
 def first_atom(f: Formula) -> tuple[Atom, bool] | None:

@@ -98,6 +98,10 @@ class _Analyzer:
         self.tests: list[tuple[ast.TestDecl, str]] = []
         self.scopes: dict[str, _Scope] = {}
         self.replaced: dict[str, str] = {}  # platform rule -> the merchant rule replacing it
+        self.now_decl: ast.NowDecl | None = None
+        self.pending_cites: list[ast.Name] = []  # checked once every clause is collected
+        self.lets: dict[str, dict[str, ast.LetDecl]] = {ir.PLATFORM: {}, ir.MERCHANT: {}}
+        self.scenarios: dict[str, dict[str, ast.ScenarioDecl]] = {ir.PLATFORM: {}, ir.MERCHANT: {}}
 
     # ---- reporting ---------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None) -> None:
@@ -312,18 +316,11 @@ class _Analyzer:
         self.tests.append((d, origin))
 
     # ---- name tables by origin ----------------------------------------------------------
-    _lets: dict[str, dict[str, ast.LetDecl]]
-    _scenarios: dict[str, dict[str, ast.ScenarioDecl]]
-
     def lets_of(self, origin: str) -> dict[str, ast.LetDecl]:
-        if not hasattr(self, "_lets"):
-            self._lets = {ir.PLATFORM: {}, ir.MERCHANT: {}}
-        return self._lets[origin]
+        return self.lets[origin]
 
     def scenarios_of(self, origin: str) -> dict[str, ast.ScenarioDecl]:
-        if not hasattr(self, "_scenarios"):
-            self._scenarios = {ir.PLATFORM: {}, ir.MERCHANT: {}}
-        return self._scenarios[origin]
+        return self.scenarios[origin]
 
     def scope_for(self, origin: str) -> _Scope:
         lets = dict(self.lets_of(ir.PLATFORM))
@@ -338,8 +335,7 @@ class _Analyzer:
     # ---- checks shared by many declarations ------------------------------------------------
     def check_cites(self, cites: tuple[ast.Name, ...]) -> None:
         # Clause declarations may come later in the file; cites are checked after collection.
-        self._pending_cites = getattr(self, "_pending_cites", [])
-        self._pending_cites.extend(cites)
+        self.pending_cites.extend(cites)
 
     def fact_ref(self, path: ast.Path) -> ir.Fact | None:
         fact = self.facts.get(path.dotted)
@@ -348,10 +344,10 @@ class _Analyzer:
         return fact
 
     def check_platform_basics(self) -> None:
-        for c in getattr(self, "_pending_cites", []):
+        for c in self.pending_cites:
             if c.text not in self.clauses:
                 self.unknown("PD203", "clause", c.text, c.span, self.clauses)
-        now_decl = getattr(self, "now_decl", None)
+        now_decl = self.now_decl
         if now_decl is None:
             self.error("PD213", "a platform policy must say which fact is the evaluation instant",
                        self.platform.header.span, "add `now request.at`")

@@ -1,0 +1,188 @@
+"""Batch evaluation (`policydsl eval --facts X.jsonl [--workers N]`) and `policydsl compile`."""
+
+from __future__ import annotations
+
+import copy
+import importlib.util
+import io
+import itertools
+import json
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from policydsl import batch, cli
+from policydsl.api import load
+from policydsl.decision import dumps
+from test_codegen import BASELINE, STINGY
+
+BASE: dict[str, Any] = {
+    "order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00", "signed_at": "2026-10-03T18:00:00+08:00",
+              "settled": True, "extensions_used": 0, "sanbao_covered": False, "agreed_service_days": None},
+    "request": {"at": "2026-10-20T10:00:00+08:00", "type": "return_refund", "reason": "no_reason",
+                "product_used": False, "quality_issue": False, "damage_cause": "none", "evidence": "provided"},
+    "negotiation": {"stage": "open"},
+}
+BAD_LINES = [
+    '{"order": ',                                                     # not JSON
+    "[1, 2]",                                                         # not an object
+    json.dumps({**BASE, "extra": 1}),                                 # unknown fact
+    json.dumps({**BASE, "order": {**BASE["order"], "category": "fruit"}}),
+    json.dumps({**BASE, "order": {**BASE["order"], "paid_at": "2026-11-01T00:00:00+08:00"}}),  # paid after signing
+    json.dumps({**BASE, "request": {**BASE["request"], "at": "9999-12-31T23:00:00Z"}}),        # past year 9999 locally
+    "1" + "0" * 5000,                                                 # too many digits for Python
+]
+
+
+def requests_jsonl(n: int, seed: int = 7) -> str:
+    """`n` lines: mostly valid requests around the period boundaries, some bad, some blank."""
+    rnd = random.Random(seed)
+    lines = []
+    for i in range(n):
+        if i % 11 == 5:
+            lines.append(rnd.choice(BAD_LINES))
+            continue
+        if i % 17 == 3:
+            lines.append("   ")
+            continue
+        facts = copy.deepcopy(BASE)
+        facts["order"]["category"] = rnd.choice(["general", "fresh_food", "apparel", "electronics", "books"])
+        facts["order"]["signed_at"] = rnd.choice([None, "2026-10-03T18:00:00+08:00", "2026-10-03T10:00:00Z"])
+        facts["order"]["agreed_service_days"] = rnd.choice([None, 10, 30])
+        facts["order"]["extensions_used"] = rnd.randint(0, 4)
+        facts["request"]["reason"] = rnd.choice(["no_reason", "quality"])
+        facts["request"]["product_used"] = rnd.random() < 0.5
+        facts["request"]["quality_issue"] = rnd.random() < 0.5
+        facts["request"]["evidence"] = rnd.choice(["provided", "verified"])
+        day, time = rnd.choice([9, 10, 11, 17, 18, 19, 25]), rnd.choice(["00:00:00", "23:59:59", "12:30:00"])
+        facts["request"]["at"] = f"2026-10-{day:02d}T{time}+08:00"
+        lines.append(json.dumps(facts, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("POLICYDSL_CACHE_DIR", str(tmp_path / "cache"))
+
+
+@pytest.fixture
+def stingy(tmp_path: Path) -> Path:
+    path = tmp_path / "stingy.policy"
+    path.write_text(STINGY, encoding="utf-8")
+    return path
+
+
+def run_eval(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli.main, ["eval", *args])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize("policy", ["baseline", "stingy"])
+def test_workers_write_the_same_bytes(tmp_path: Path, stingy: Path, monkeypatch: pytest.MonkeyPatch,
+                                      policy: str) -> None:
+    monkeypatch.setattr(batch, "CHUNK_LINES", 7)  # many chunks, so order across workers matters
+    facts = tmp_path / "orders.jsonl"
+    text = requests_jsonl(300)
+    facts.write_text(text, encoding="utf-8")
+    path = str(BASELINE if policy == "baseline" else stingy)
+    runs = [run_eval(path, "--facts", str(facts), "--workers", str(n)) for n in (1, 2, 3)]
+    runs.append(run_eval(path, "--facts", str(facts), "--engine", "interpreter"))
+    code, out, err = runs[0]
+    assert all(r == runs[0] for r in runs), [r[0] for r in runs]
+    assert code == 2 and "line(s) of" in err
+    numbers = [n for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    outputs = out.splitlines()
+    assert len(outputs) == len(numbers)
+    errors = [(n, json.loads(o)) for n, o in zip(numbers, outputs) if o.startswith('{"line"')]
+    assert errors and all(record["line"] == n for n, record in errors)
+    assert f"{len(errors)} line(s) of" in err
+    good = next(o for o in outputs if not o.startswith('{"line"'))
+    assert json.loads(good).keys() == {"scenario", "actions", "periods", "extension", "overridden", "trace"}
+
+
+def test_decisions_match_the_library(tmp_path: Path) -> None:
+    text = requests_jsonl(60, seed=3)
+    facts = tmp_path / "orders.jsonl"
+    facts.write_text(text, encoding="utf-8")
+    _, out, _ = run_eval(str(BASELINE), "--facts", str(facts))
+    ps = load(BASELINE, engine="interpreter")
+    for line, output in zip((t for t in text.splitlines() if t.strip()), out.splitlines()):
+        try:
+            expected = ps.decide_json(line).to_json()
+        except Exception:  # noqa: BLE001 - an error record
+            assert output.startswith('{"line"')
+        else:
+            assert output == expected
+
+
+def test_json_lines_from_stdin_and_a_single_request(tmp_path: Path) -> None:
+    lines = requests_jsonl(20)
+    result = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", "-", "--workers", "2"], input=lines)
+    assert len(result.stdout.splitlines()) == sum(1 for t in lines.splitlines() if t.strip())
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(BASE), encoding="utf-8")
+    outs = {run_eval(str(BASELINE), "--facts", str(single), "--engine", e)[1] for e in ("compiled", "interpreter")}
+    assert len(outs) == 1 and json.loads(outs.pop())["scenario"] == ["S2", "S2.1"]
+
+
+def test_streaming_reads_only_ahead_of_what_it_writes() -> None:
+    """Constant memory: an endless input is decided lazily, with any number of workers."""
+    backend = load(BASELINE).backend
+    line = json.dumps(BASE)
+    for workers in (1, 2):
+        consumed = itertools.count()
+
+        def endless() -> Iterator[tuple[int, str]]:
+            for number in itertools.count(1):
+                next(consumed)
+                yield number, line
+
+        results = batch.decide_lines(backend, endless(), "<endless>", workers)
+        first = list(itertools.islice(results, 600))
+        results.close()
+        assert len(first) == 600 and all(ok for ok, _ in first)
+        limit = 600 + (workers * batch.CHUNKS_AHEAD + 1) * batch.CHUNK_LINES if workers > 1 else 600
+        assert next(consumed) <= limit
+
+
+def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    policy = load(BASELINE)
+    lines = [(n, json.dumps(BASE)) for n in range(1, 2501)]
+    for stream, expected in ((Terminal(), "\r2500 requests decided\n"), (io.StringIO(), "")):
+        monkeypatch.setattr(sys, "stderr", stream)
+        monkeypatch.setattr(sys, "stdout", io.StringIO())
+        assert cli.eval_lines(policy, lines, "<test>") == cli.ExitCode.OK
+        assert stream.getvalue().endswith(expected) and ("requests decided" in stream.getvalue()) == bool(expected)
+
+
+def test_compile_python_target(tmp_path: Path) -> None:
+    out = tmp_path / "after_sales_policy.py"
+    result = CliRunner().invoke(cli.main, ["compile", str(BASELINE), "--target", "python", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    spec = importlib.util.spec_from_file_location("after_sales_policy", out)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert dumps(module.decide(BASE)) == load(BASELINE, engine="interpreter").decide(BASE).to_json()
+    printed = CliRunner().invoke(cli.main, ["compile", str(BASELINE)])
+    assert printed.stdout == out.read_text(encoding="utf-8")
+
+
+def test_compile_reports_unwritable_output(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli.main, ["compile", str(BASELINE), "-o", str(tmp_path / "missing" / "x.py")])
+    assert result.exit_code == 2 and "PD001" in result.stderr
+
+
+def test_compile_reports_policy_errors(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.policy"
+    bad.write_text('platform policy "x" version "1"\nrule r when nope then must x\n', encoding="utf-8")
+    result = CliRunner().invoke(cli.main, ["compile", str(bad)])
+    assert result.exit_code == 2 and "error[PD" in result.stderr
