@@ -287,6 +287,47 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
     sys.exit(exit_code)
 
 
+# ---- fmt --------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list files that are not formatted and exit 1 if there are any.")
+def fmt(files: tuple[str, ...], check_only: bool) -> None:
+    """Rewrite policy files in the one canonical layout (idempotent; comments are kept).
+
+    \b
+    Example:
+      policydsl fmt policies/
+      policydsl fmt --check policies/          # in CI
+    """
+    from policydsl.api import read_source
+    from policydsl.formatter import format_source
+
+    unformatted: list[Path] = []
+    failed = False
+    for path in policy_files(files):
+        source, problems = read_source(path)
+        if source is None:
+            echo_diagnostics(problems)
+            failed = True
+            continue
+        result = format_source(source.text, source.name)
+        if result.output is None:
+            echo_diagnostics(list(result.diagnostics))
+            failed = True
+        elif result.changed:
+            unformatted.append(path)
+            if not check_only:
+                path.write_text(result.output, encoding="utf-8")
+    verb = "would reformat" if check_only else "reformatted"
+    for path in unformatted:
+        click.echo(f"{verb} {path}")
+    if failed:
+        sys.exit(ExitCode.ERROR)
+    sys.exit(ExitCode.VIOLATIONS if check_only and unformatted else ExitCode.OK)
+
+
 # ---- explain ----------------------------------------------------------------------------
 
 @main.command()

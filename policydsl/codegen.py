@@ -253,8 +253,8 @@ class _PeriodVars(NamedTuple):
 
 
 class _Chosen(NamedTuple):
-    """Names holding one action's decision on one side: modality (None = absent), cites,
-    source, and the modality's rank (only where G3 compares ranks, else "")."""
+    """Names holding one action's decision on one side, for G3: modality (None = absent),
+    cites, source, and the modality's rank."""
 
     modality: str
     cites: str
@@ -359,7 +359,8 @@ class _Generator:
             return f"{self.fact_var(key[1])} in {{{', '.join(lit(v) for v in values)}}}"
         if tag == "cmp":
             _, left, op, right = key
-            guards = [f"{self.fact_var(t[1])} is not None" for t in (left, right) if t[0] == "fact"]
+            guards = [f"{self.fact_var(t[1])} is not None" for t in (left, right)
+                      if t[0] == "fact" and self.mine.facts[t[1]].nullable]
             test = f"{self.term(left)} {op} {self.term(right)}"
             return "(" + " and ".join([*guards, test]) + ")" if guards else test
         if tag == "within":
@@ -454,13 +455,17 @@ class _Generator:
         dynamic = len(units) > 1
         u = self.fresh("u") if dynamic else units[0]
         self.emit(f"{a} = {w} = {e} = False; {d} = None; {n} = 0" + (f"; {u} = 'days'" if dynamic else ""))
+        first = True
         for m in members:
             if m.applies == "False":
                 continue
-            with self.out.block(f"if {m.applies} and (not {a} or ({d} is not None and "
-                                f"({m.deadline} is None or {m.deadline} > {d}))):"):
+            later = f"({d} is not None and ({m.deadline} is None or {m.deadline} > {d}))"
+            test = m.applies if first else f"(not {a} or {later})" if m.applies == "True" else \
+                f"{m.applies} and (not {a} or {later})"
+            with self.out.when(test):
                 self.emit(f"{a} = True; {d} = {m.deadline}; {w} = {m.within}; {e} = {m.expired}; {n} = {m.length}"
                           + (f"; {u} = {m.unit}" if dynamic else ""))
+            first = False
         return _PeriodVars(a, d, w, e, n, u)
 
     # ---- rules and actions -------------------------------------------------------------------------
@@ -503,42 +508,69 @@ class _Generator:
                     out[eff.action].append((flag, r, eff))
         return out
 
-    def choose(self, side: _Side, action: str, cands: list[Candidate], ranked: bool) -> _Chosen:
-        """The modality most favourable to the buyer among the active candidates, the cites of
-        every rule giving it (first seen first) and the source of the first of them."""
+    def choose(self, side: _Side, action: str, cands: list[Candidate]) -> _Chosen:
+        """Locals holding the action's decision: the modality most favourable to the buyer among
+        the active candidates, its rank, the cites of every rule giving it (first seen first) and
+        the source of the first of them."""
         polarity = side.actions[action].polarity
-        levels: dict[int, list[Candidate]] = {}
-        for c in cands:
-            levels.setdefault(ir.modality_rank(polarity, c[2].modality), []).append(c)
-        ch = _Chosen(self.fresh("m"), self.fresh("s"), self.fresh("o"), self.fresh("r") if ranked else "")
-        self.emit(f"{ch.modality} = None" + (f"; {ch.cites} = {ch.source} = None; {ch.rank} = "
-                                             f"{ir.modality_rank(polarity, None)}" if ranked else ""))
-        for i, rank in enumerate(sorted(levels, reverse=True)):
-            group = levels[rank]
-            test = " or ".join(dict.fromkeys(flag for flag, _, _ in group))
-            with self.out.block(f"{'elif' if i else 'if'} {test}:"):
-                self.emit(f"{ch.modality} = {lit(group[0][2].modality)}" + (f"; {ch.rank} = {rank}" if ranked else ""))
-                if len(group) == 1:
-                    rule = group[0][1]
-                    self.emit(f"{ch.cites} = {lit(_dedup(rule.cites))}; {ch.source} = {lit(rule.source)}")
-                    continue
-                self.emit(f"{ch.cites} = None")
-                for flag, rule, _ in group:
-                    with self.out.when(flag):
-                        with self.out.block(f"if {ch.cites} is None:"):
-                            self.emit(f"{ch.cites} = {lit(_dedup(rule.cites))}; {ch.source} = {lit(rule.source)}")
-                        with self.out.block("else:"):
-                            self.emit(f"{ch.cites} = merge_cites({ch.cites}, {lit(_dedup(rule.cites))})")
+        ch = _Chosen(self.fresh("m"), self.fresh("s"), self.fresh("o"), self.fresh("r"))
+        self.emit(f"{ch.modality} = {ch.cites} = {ch.source} = None; {ch.rank} = {ir.modality_rank(polarity, None)}")
+        for rank, group in self.branches(polarity, cands):
+            self.emit(f"{ch.modality} = {lit(group[0][2].modality)}; {ch.rank} = {rank}")
+            self.tie(group, ch.cites, ch.source)
         return ch
 
+    def append_action(self, side: _Side, action: str, cands: list[Candidate]) -> None:
+        """Append the action's entry to `acts` straight from the candidates' flags (no G3)."""
+        for _, group in self.branches(side.actions[action].polarity, cands):
+            head = f"acts.append({{'action': {lit(action)}, 'modality': {lit(group[0][2].modality)}, 'cites': "
+            if len(group) == 1:
+                rule = group[0][1]
+                cites = "[" + ", ".join(lit(c) for c in _dedup(rule.cites)) + "]"
+                self.emit(f"{head}{cites}, 'source': {lit(rule.source)}}})")
+            else:
+                cites, source = self.fresh("s"), self.fresh("o")
+                self.tie(group, cites, source)
+                self.emit(f"{head}list({cites}), 'source': {source}}})")
+
+    def branches(self, polarity: str, cands: list[Candidate]) -> Iterator[tuple[int, list[Candidate]]]:
+        """`if`/`elif` over the candidates' modality levels, most favourable to the buyer first;
+        yields (rank, candidates) inside each branch. A level that always holds ends the chain."""
+        for i, (rank, group) in enumerate(_levels(polarity, cands)):
+            flags = list(dict.fromkeys(f for f, _, _ in group))
+            always = "True" in flags
+            header = ("else:" if i else None) if always else f"{'elif' if i else 'if'} {' or '.join(flags)}:"
+            with self.out.block(header) if header else nullcontext():
+                yield rank, group
+            if always:
+                return
+
+    def tie(self, group: list[Candidate], cites: str, source: str) -> None:
+        """Cites (first seen first) and source (the first rule's) of the active rules of a level."""
+        if len(group) == 1:
+            self.emit(f"{cites} = {lit(_dedup(group[0][1].cites))}; {source} = {lit(group[0][1].source)}")
+            return
+        self.emit(f"{cites} = None")
+        for i, (flag, rule, _) in enumerate(group):
+            value = lit(_dedup(rule.cites))
+            with self.out.when(flag):
+                if i == 0:
+                    self.emit(f"{cites} = {value}; {source} = {lit(rule.source)}")
+                    continue
+                with self.out.block(f"if {cites} is None:"):
+                    self.emit(f"{cites} = {value}; {source} = {lit(rule.source)}")
+                with self.out.block("else:"):
+                    self.emit(f"{cites} = merge_cites({cites}, {value})")
+
     def decide_actions(self, fired: list[str], suppressors: dict[str, str],
-                       base_rules: list[Key]) -> dict[str, _Chosen | None]:
-        """Each action's final entry (None where it can never be given); for a merchant set, G3."""
+                       base_rules: list[Key]) -> tuple[dict[str, _Chosen], dict[str, list[Candidate]]]:
+        """For a merchant set, G3 on the actions it can change: locals holding their final entries.
+        Also the candidates of every other action, whose entry needs no locals."""
         mine, base = self.mine, self.base
         cands = self.candidates(mine, fired, suppressors)
         if base is None:
             self.emit("ov = []")
-            return {a: self.choose(mine, a, c, False) if c else None for a, c in cands.items()}
+            return {}, cands
 
         base_fired, base_supp = self.fire(base, base_rules)
         base_cands = self.candidates(base, base_fired, base_supp)
@@ -554,9 +586,8 @@ class _Generator:
                     raise CodegenError(f"remedy subsumption lists `{s}`, which is not a declared pro_buyer action")
         contested = [a for a in cands if not set(covering[a]) <= same]
         ranked = [s for s in cands if any(s in covering[a] for a in contested)]  # in declaration order
-        chosen = {a: self.choose(mine, a, cands[a], a in ranked) if cands[a] or a in ranked else None
-                  for a in cands}
-        base_chosen = {a: chosen[a] if a in same else self.choose(base, a, base_cands[a], True) for a in ranked}
+        chosen = {a: self.choose(mine, a, cands[a]) for a in ranked}
+        base_chosen = {a: chosen[a] if a in same else self.choose(base, a, base_cands[a]) for a in ranked}
         self.emit("ov = []")
         flags, floors = {}, {}
         for a in contested:  # every comparison reads the decisions before any override
@@ -573,7 +604,7 @@ class _Generator:
             floors[a] = floor
         for a in contested:
             self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, suppressors)
-        return chosen
+        return chosen, {a: c for a, c in cands.items() if a not in chosen}
 
     def effective(self, side: _Side, action: str, chosen: dict[str, _Chosen]) -> str:
         """The decision's rank on `action`, counting the stronger remedies that cover it."""
@@ -642,7 +673,7 @@ class _Generator:
         when = mine.cond(cap.when) if cap is not None else TRUE_K
         base_rules = [base.cond(r.condition) for r in base.ps.rules] if base is not None else []
         self.find_shared([*period_keys, *scenarios, *rules, when, *base_rules])
-        self.fact_var(ps.now)
+        self.mine.fact(ps.now)
 
         self.emit("# periods")
         for key in period_keys:
@@ -656,14 +687,16 @@ class _Generator:
                     self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(f'scenario {s.clause} holds')})")
         self.emit("# rules and actions")
         fired, suppressors = self.fire(mine, rules)
-        chosen = self.decide_actions(fired, suppressors, base_rules)
+        chosen, direct = self.decide_actions(fired, suppressors, base_rules)
         self.emit("acts = []")
         for a in ps.actions:
-            ch = chosen[a.name]
+            ch = chosen.get(a.name)
             if ch is not None:
                 with self.out.block(f"if {ch.modality} is not None:"):
                     self.emit(f"acts.append({{'action': {lit(a.name)}, 'modality': {ch.modality}, "
                               f"'cites': list({ch.cites}), 'source': {ch.source}}})")
+            elif direct.get(a.name):
+                self.append_action(mine, a.name, direct[a.name])
         self.emit_periods(period_keys)
         self.emit_extension(cap, when)
         self.emit_trace(fired, suppressors)
@@ -856,6 +889,14 @@ def _concat(pieces: list[str]) -> str:
     if len(parts) <= 4:
         return " + ".join(parts) or "''"
     return f"''.join(({', '.join(parts)}))"
+
+
+def _levels(polarity: str, cands: list[Candidate]) -> list[tuple[int, list[Candidate]]]:
+    """The candidates grouped by the rank of their modality, most favourable to the buyer first."""
+    levels: dict[int, list[Candidate]] = {}
+    for c in cands:
+        levels.setdefault(ir.modality_rank(polarity, c[2].modality), []).append(c)
+    return sorted(levels.items(), reverse=True)
 
 
 def _dedup(cites: tuple[str, ...]) -> tuple[str, ...]:

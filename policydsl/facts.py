@@ -53,16 +53,17 @@ class _Locator:
         text = self.source.text
         pos = 0
         found = -1
+        key = ""
         for segment in path.split("."):
             m = re.compile(r'"%s"\s*:' % re.escape(segment)).search(text, pos)
             if m is None:
                 break
-            found, pos = m.start(), m.end()
+            found, pos, key = m.start(), m.end(), segment
         if found < 0:
             return point(self.source, self.first_line, 1)
         line = text.count("\n", 0, found) + 1
         column = found - (text.rfind("\n", 0, found) + 1) + 1
-        return point(self.source, line, column, len(path.split(".")[-1]) + 2)
+        return point(self.source, line, column, len(key) + 2)  # the key found, with its quotes
 
 
 def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) -> FlatFacts:

@@ -44,6 +44,8 @@ Comments
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -77,7 +79,8 @@ def format_source(text: str, name: str = "<string>") -> FormatResult:
 
 
 def format_policy(policy: ast.Policy) -> str:
-    """The canonical text of `policy`; raises TypeError on a node class it does not know."""
+    """The canonical text of `policy`. Raises TypeError on a node class it has no renderer for,
+    and AssertionError on a tree no source parses to (an `and`/`or` chain of one item)."""
     return "\n".join(_render(_entries(policy))) + "\n"
 
 
@@ -105,14 +108,14 @@ def _escape(ch: str) -> str:
 
 # ---- the sequence of printed things ------------------------------------------------------
 
-Item = ast.Header | ast.Declaration
+_Item = ast.Header | ast.Declaration
 
 
 @attrs.frozen
 class _Entry:
     """One printed unit: the header, a declaration or an own-line comment."""
 
-    node: Item | ast.Comment
+    node: _Item | ast.Comment
     trailing: ast.Comment | None = None
     blank_before: bool = False
 
@@ -128,7 +131,7 @@ class _Placement:
 
 def _entries(policy: ast.Policy) -> list[_Entry]:
     """Items and comments in output order, each marked with whether a blank line precedes it."""
-    items: list[Item] = [policy.header, *policy.declarations]
+    items: list[_Item] = [policy.header, *policy.declarations]
     placement = _place_comments(items, policy.comments)
     blank_lines = _blank_lines(policy.span)
     entries: list[_Entry] = []
@@ -143,7 +146,7 @@ def _entries(policy: ast.Policy) -> list[_Entry]:
 def _with_blank(before: list[_Entry], block: list[_Entry], blank_lines: frozenset[int],
                 separated: bool) -> list[_Entry]:
     """`block` with blank_before set: from the source, and before its first entry if `separated`."""
-    out = []
+    out: list[_Entry] = []
     previous = before[-1] if before else None
     for position, entry in enumerate(block):
         blank = previous is not None and (_blank_between(previous.node.span, entry.node.span, blank_lines)
@@ -175,32 +178,31 @@ _GROUPS: dict[type, str] = {
 }
 
 
-def _separated(previous: Item, item: Item) -> bool:
+def _separated(previous: _Item, item: _Item) -> bool:
     """Whether a blank line always separates these consecutive items (classes not in _GROUPS are blocks)."""
     group = _GROUPS.get(type(item))
     return group is None or _GROUPS.get(type(previous)) != group
 
 
-def _place_comments(items: Sequence[Item], comments: Sequence[ast.Comment]) -> _Placement:
+def _place_comments(items: Sequence[_Item], comments: Sequence[ast.Comment]) -> _Placement:
     """Attach each comment to an item, by position (see the module docstring)."""
     leading: list[list[ast.Comment]] = [[] for _ in items]
     trailing: list[ast.Comment | None] = [None] * len(items)
     if any(node.span is None for node in (*items, *comments)):
         return _Placement(tuple(map(tuple, leading)), tuple(trailing), tuple(comments))
+    starts = [(item.span.line, item.span.column) for item in items]
+    ends = [(item.span.end_line, item.span.end_column) for item in items]
     end: list[ast.Comment] = []
     for comment in comments:
         at = (comment.span.line, comment.span.column)
-        starts = [(item.span.line, item.span.column) for item in items]
-        ends = [(item.span.end_line, item.span.end_column) for item in items]
-        inside = [i for i in range(len(items)) if starts[i] < at < ends[i]]
-        before = [i for i in range(len(items)) if ends[i] <= at]
-        after = [i for i in range(len(items)) if starts[i] >= at]
-        if inside:
-            leading[inside[0]].append(comment)
-        elif before and ends[before[-1]][0] == comment.span.line and trailing[before[-1]] is None:
-            trailing[before[-1]] = comment
-        elif after:
-            leading[after[0]].append(comment)
+        following = bisect.bisect_left(starts, at)  # the first item that starts after the comment
+        finished = bisect.bisect_right(ends, at) - 1  # the last item that ends before it
+        if following > 0 and ends[following - 1] > at:
+            leading[following - 1].append(comment)
+        elif finished >= 0 and ends[finished][0] == comment.span.line:
+            trailing[finished] = comment
+        elif following < len(items):
+            leading[following].append(comment)
         else:
             end.append(comment)
     return _Placement(tuple(map(tuple, leading)), tuple(trailing), tuple(end))
@@ -220,7 +222,7 @@ def _render(entries: Sequence[_Entry]) -> list[str]:
     return _align_comments(rows)
 
 
-def _entry_lines(node: Item | ast.Comment) -> list[str]:
+def _entry_lines(node: _Item | ast.Comment) -> list[str]:
     if isinstance(node, ast.Comment):
         return [_text(node)]
     renderer = _LINES.get(type(node))
@@ -255,18 +257,10 @@ def _align_keys(entries: Sequence[_Entry], blocks: list[list[str]]) -> list[list
 def _align_comments(rows: Sequence[tuple[str, str | None]]) -> list[str]:
     """Lines with their trailing comments; comments on consecutive lines start in one column."""
     out: list[str] = []
-    index = 0
-    while index < len(rows):
-        stop = index
-        while stop < len(rows) and rows[stop][1] is not None:
-            stop += 1
-        if stop == index:
-            out.append(rows[index][0])
-            index += 1
-            continue
-        width = max(len(code) for code, _ in rows[index:stop]) + 2
-        out.extend(f"{code.ljust(width)}{comment}" for code, comment in rows[index:stop])
-        index = stop
+    for commented, run in itertools.groupby(rows, key=lambda row: row[1] is not None):
+        group = list(run)
+        width = max(len(code) for code, _ in group) + 2
+        out.extend(f"{code.ljust(width)}{comment}" if commented else code for code, comment in group)
     return out
 
 
@@ -319,37 +313,40 @@ def _condition(cond: ast.Condition, min_level: int = _OR) -> str:
     return f"({text})" if _LEVELS.get(type(cond), _ATOM) < min_level else text
 
 
-def _condition_lines(cond: ast.Condition, column: int, indent: int, min_level: int = _OR) -> list[str]:
-    """`cond` starting at `column`; when too long, chains break before `and`/`or` onto lines
-    that start with `indent` spaces (the continuation lines include their indentation)."""
+def _condition_lines(cond: ast.Condition, column: int, indent: int, min_level: int = _OR,
+                     tail: int = 0) -> list[str]:
+    """`cond` starting at `column`, with `tail` more characters to follow its last line; when too
+    long, chains break before `and`/`or` onto lines that start with `indent` spaces (continuation
+    lines include their indentation)."""
     flat = _condition(cond, min_level)
-    if column + len(flat) <= MAX_WIDTH:
+    if column + len(flat) + tail <= MAX_WIDTH:
         return [flat]
     if isinstance(cond, ast.Not):
-        inner = _condition_lines(cond.item, column + len("not "), indent, _NOT)
+        inner = _condition_lines(cond.item, column + len("not "), indent + 2, _NOT, tail)
         return ["not " + inner[0], *inner[1:]]
     if isinstance(cond, (ast.AnyOf, ast.AllOf)):
-        return _chain_lines(cond, column, indent, parenthesized=_LEVELS[type(cond)] < min_level)
+        return _chain_lines(cond, column, indent, _LEVELS[type(cond)] < min_level, tail)
     return [flat]
 
 
-def _chain_lines(cond: ast.AnyOf | ast.AllOf, column: int, indent: int, parenthesized: bool) -> list[str]:
+def _chain_lines(cond: ast.AnyOf | ast.AllOf, column: int, indent: int, parenthesized: bool,
+                 tail: int) -> list[str]:
     keyword, item_level = ("or", _AND) if isinstance(cond, ast.AnyOf) else ("and", _NOT)
-    opener = "(" if parenthesized else ""
+    opener, closer = ("(", ")") if parenthesized else ("", "")
     lines = _condition_lines(cond.items[0], column + len(opener), indent + 2, item_level)
     lines[0] = opener + lines[0]
-    for item in cond.items[1:]:
-        prefix = " " * indent + keyword + " "
-        sub = _condition_lines(item, len(prefix), indent + 2, item_level)
+    prefix = " " * indent + keyword + " "
+    for position, item in enumerate(cond.items[1:], 2):
+        item_tail = tail + len(closer) if position == len(cond.items) else 0
+        sub = _condition_lines(item, len(prefix), indent + 2, item_level, item_tail)
         lines += [prefix + sub[0], *sub[1:]]
-    if parenthesized:
-        lines[-1] += ")"
+    lines[-1] += closer
     return lines
 
 
-def _prefixed(prefix: str, cond: ast.Condition, indent: int) -> list[str]:
-    """`prefix` followed by `cond`, laid out after it."""
-    lines = _condition_lines(cond, len(prefix), indent)
+def _prefixed(prefix: str, cond: ast.Condition, indent: int, tail: int = 0) -> list[str]:
+    """`prefix` followed by `cond`, laid out after it, with `tail` characters to follow."""
+    lines = _condition_lines(cond, len(prefix), indent, tail=tail)
     return [prefix + lines[0], *lines[1:]]
 
 
@@ -380,10 +377,6 @@ def _cap_times(c: ast.CapTimes) -> str:
 
 def _membership(m: ast.Membership) -> str:
     return f"{_text(m.path)} {'not in' if m.negated else 'in'} {_text(m.values)}"
-
-
-def _merchant_header(h: ast.MerchantHeader) -> str:
-    return f"merchant policy {quote(h.name)} version {quote(h.version)} extends {quote(h.extends)}"
 
 
 _TEXT: dict[type, Callable[[Any], str]] = {
@@ -452,7 +445,7 @@ def _period(d: ast.PeriodDecl) -> list[str]:
     flat = " ".join([head, *words, *([] if guard is None else [_text(guard)]), *joins])
     if len(flat) <= MAX_WIDTH:
         return [flat]
-    lines = _fill(head, words, 2)
+    lines = _fill(head, words, 4)
     if guard is not None:
         lines += _prefixed(f"  {guard.kind} ", guard.condition, 4)
     return lines + ["  " + j for j in joins]
@@ -461,14 +454,13 @@ def _period(d: ast.PeriodDecl) -> list[str]:
 def _capability(d: ast.CapabilityDecl) -> list[str]:
     lines = _fill(f"capability {d.name.text}", _listed("cites", d.cites), 4)
     lines[-1] += ":"
-    for position, item in enumerate(d.items):
+    for position, item in enumerate(d.items, 1):
+        comma = "," if position < len(d.items) else ""
         if isinstance(item, ast.CapWhen):
-            item_lines = _prefixed("  only when ", item.condition, 4)
+            item_lines = _prefixed("  only when ", item.condition, 4, len(comma))
         else:
             item_lines = ["  " + _text(item)]
-        if position < len(d.items) - 1:
-            item_lines[-1] += ","
-        lines += item_lines
+        lines += [*item_lines[:-1], item_lines[-1] + comma]
     return lines
 
 
@@ -515,6 +507,10 @@ def _enum(d: ast.EnumDecl) -> list[str]:
 def _group(d: ast.GroupDecl) -> list[str]:
     head = f"group {d.name.text} = {d.enum.text}"
     return _fill(head, _braced(_names(d.members)), len(head) + len(" { "))
+
+
+def _merchant_header(h: ast.MerchantHeader) -> str:
+    return f"merchant policy {quote(h.name)} version {quote(h.version)} extends {quote(h.extends)}"
 
 
 _LINES: dict[type, Callable[[Any], list[str]]] = {

@@ -11,6 +11,7 @@ control characters). Spans are left out, since they take no part in equality.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from hypothesis import strategies as st
@@ -24,48 +25,58 @@ MODALITIES = ("must", "should", "may", "must_not")
 
 # ---- leaves -------------------------------------------------------------------------------
 
+@functools.cache
 def names() -> st.SearchStrategy[str]:
     """Identifiers that match NAME and are never a keyword."""
     return st.text("abcdefghijklmnopqrstuvwxyz0123456789_", max_size=6).map(lambda s: "n_" + s)
 
 
+@functools.cache
 def name_nodes() -> st.SearchStrategy[ast.Name]:
     return names().map(lambda text: ast.Name(text=text))
 
 
+@functools.cache
 def clause_ids() -> st.SearchStrategy[ast.Name]:
     """Clause IDs such as `S3`, `S3.1`, `G2a`, `N3.b2`."""
     return st.from_regex(r"[A-Z][A-Za-z0-9]{0,3}(\.[0-9A-Za-z]{1,3}){0,2}", fullmatch=True).map(
         lambda text: ast.Name(text=text))
 
 
+@functools.cache
 def paths() -> st.SearchStrategy[ast.Path]:
     return st.lists(names(), min_size=1, max_size=3).map(lambda s: ast.Path(segments=tuple(s)))
 
 
+@functools.cache
 def durations() -> st.SearchStrategy[ast.Duration]:
     return st.builds(ast.Duration, amount=st.integers(0, 400), unit=st.sampled_from(ast.DURATION_UNITS))
 
 
+@functools.cache
 def int_lits() -> st.SearchStrategy[ast.IntLit]:
     return st.builds(ast.IntLit, value=st.integers(0, 10**9))
 
 
+@functools.cache
 def literals() -> st.SearchStrategy[ast.IntLit | ast.Duration]:
     return st.one_of(int_lits(), durations())
 
 
+@functools.cache
 def strings() -> st.SearchStrategy[str]:
     """Any Unicode text, often with the characters a string literal must escape."""
     tricky = st.sampled_from(['"', "\\", "\n", "\t", "\r", "\x00", "\x7f", "\u2028", "\\n", "#", "三包", "é"])
     return st.lists(st.one_of(st.text(max_size=4), tricky), max_size=5).map("".join)
 
 
+@functools.cache
 def comment_texts() -> st.SearchStrategy[str]:
     """Comment texts as the formatter prints them: `#`, no newline, no trailing whitespace."""
     return st.text(st.characters(exclude_characters="\n"), max_size=20).map(lambda s: ("#" + s).rstrip())
 
 
+@functools.cache
 def comments() -> st.SearchStrategy[ast.Comment]:
     return comment_texts().map(lambda text: ast.Comment(text=text))
 
@@ -76,15 +87,18 @@ def _tuples(elements: st.SearchStrategy, min_size: int = 0, max_size: int = 3) -
 
 # ---- conditions ------------------------------------------------------------------------------
 
+@functools.cache
 def operands() -> st.SearchStrategy[ast.Path | ast.IntLit | ast.Duration]:
     return st.one_of(paths(), int_lits(), durations())
 
 
+@functools.cache
 def value_sets() -> st.SearchStrategy[ast.SetLiteral | ast.SetName]:
     return st.one_of(st.builds(ast.SetLiteral, values=_tuples(name_nodes(), min_size=1)),
                      st.builds(ast.SetName, name=name_nodes()))
 
 
+@functools.cache
 def atoms() -> st.SearchStrategy[ast.Condition]:
     """Every condition node that is not a chain or a negation."""
     return st.one_of(
@@ -99,6 +113,7 @@ def atoms() -> st.SearchStrategy[ast.Condition]:
     )
 
 
+@functools.cache
 def conditions(max_leaves: int = 8) -> st.SearchStrategy[ast.Condition]:
     """Condition trees, including chains nested directly in chains of the same kind."""
     def extend(inner: st.SearchStrategy[ast.Condition]) -> st.SearchStrategy[ast.Condition]:
@@ -112,16 +127,19 @@ def conditions(max_leaves: int = 8) -> st.SearchStrategy[ast.Condition]:
 
 # ---- declarations -----------------------------------------------------------------------------
 
+@functools.cache
 def lengths() -> st.SearchStrategy[ast.LengthParam | ast.LengthFact | ast.LengthConst]:
     return st.one_of(st.builds(ast.LengthParam, name=name_nodes()),
                      st.builds(ast.LengthFact, path=paths(), unit=st.sampled_from(ast.DURATION_UNITS)),
                      st.builds(ast.LengthConst, duration=durations()))
 
 
+@functools.cache
 def guards() -> st.SearchStrategy[ast.Guard]:
     return st.builds(ast.Guard, kind=st.sampled_from(("when", "unless")), condition=conditions())
 
 
+@functools.cache
 def period_bodies() -> st.SearchStrategy[ast.PeriodBody]:
     joins = st.none() | name_nodes()
     return st.one_of(
@@ -131,6 +149,7 @@ def period_bodies() -> st.SearchStrategy[ast.PeriodBody]:
     )
 
 
+@functools.cache
 def capability_items() -> st.SearchStrategy[ast.CapabilityItem]:
     return st.one_of(
         st.builds(ast.CapTimes, count=st.integers(0, 99), counted_by=st.none() | paths()),
@@ -140,6 +159,7 @@ def capability_items() -> st.SearchStrategy[ast.CapabilityItem]:
     )
 
 
+@functools.cache
 def values() -> st.SearchStrategy[ast.Value]:
     return st.one_of(
         st.builds(ast.StringValue, text=strings()),
@@ -150,10 +170,12 @@ def values() -> st.SearchStrategy[ast.Value]:
     )
 
 
+@functools.cache
 def fact_values() -> st.SearchStrategy[ast.FactValue]:
     return st.builds(ast.FactValue, path=paths(), value=values())
 
 
+@functools.cache
 def expectations() -> st.SearchStrategy[ast.Expectation]:
     return st.one_of(
         st.builds(ast.ExpectAction, modality=st.sampled_from(MODALITIES), action=name_nodes()),
@@ -163,10 +185,12 @@ def expectations() -> st.SearchStrategy[ast.Expectation]:
     )
 
 
+@functools.cache
 def effects() -> st.SearchStrategy[ast.Effect]:
     return st.builds(ast.Effect, modality=st.sampled_from(MODALITIES), action=name_nodes())
 
 
+@functools.cache
 def declarations() -> st.SearchStrategy[ast.Declaration]:
     """One declaration of any kind."""
     cites = _tuples(clause_ids(), max_size=3)
@@ -199,11 +223,13 @@ def declarations() -> st.SearchStrategy[ast.Declaration]:
     )
 
 
+@functools.cache
 def headers() -> st.SearchStrategy[ast.Header]:
     return st.one_of(st.builds(ast.PlatformHeader, name=strings(), version=strings()),
                      st.builds(ast.MerchantHeader, name=strings(), version=strings(), extends=strings()))
 
 
+@functools.cache
 def policies(max_declarations: int = 12) -> st.SearchStrategy[ast.Policy]:
     """Whole policies. Their comments have no spans, so the formatter prints them at the end."""
     return st.builds(ast.Policy, header=headers(),
@@ -213,6 +239,7 @@ def policies(max_declarations: int = 12) -> st.SearchStrategy[ast.Policy]:
 
 # ---- source texts -------------------------------------------------------------------------------
 
+_LAYOUT = st.text(" \t\n", min_size=1, max_size=4)
 _TOKENS = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*|[ \n]+|[^ \n"#]+')
 
 
@@ -222,13 +249,12 @@ def policy_sources(draw: st.DrawFn, max_declarations: int = 6) -> str:
     between tokens is redrawn (spaces, tabs, newlines, blank lines) and with `#` comments
     inserted at random whitespace."""
     text = format_policy(draw(policies(max_declarations=max_declarations)))
-    layout = st.text(" \t\n", min_size=1, max_size=4)
     out: list[str] = []
     for token in _TOKENS.findall(text):
         if token.strip(" \n"):
             out.append(token)
             continue
-        space = draw(layout)
+        space = draw(_LAYOUT)
         if out and out[-1].startswith("#"):
             space = "\n" + space  # a comment runs to the end of its line
         if draw(st.integers(0, 5)) == 0:

@@ -421,3 +421,69 @@ def test_raising_a_parameter_can_expose_an_override(tmp_path: Path):
     assert [(v["rule"], v["action"]) for v in doc["violations"]] == [("quality_claims_soothed", "reopen_after_sales")]
     cx = doc["violations"][0]["counterexample"]
     assert 15 < local_days_between(cx["order"]["signed_at"], cx["request"]["at"]) <= 30
+
+
+# ---- the solver: the faster `satisfiable` and `simplify` agree with the plain search ---------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from policydsl.check import logic  # noqa: E402
+
+_VARS = ("x", "y", "z")
+_atoms = st.one_of(
+    st.builds(logic.BoolAtom, st.sampled_from(["p", "q"])),
+    st.builds(logic.NullAtom, st.sampled_from(["n"])),
+    st.builds(logic.EnumAtom, st.just("e"), st.frozensets(st.sampled_from("abcd"), min_size=1, max_size=3)),
+    st.builds(logic.diff, st.sampled_from(_VARS + (logic.ZERO,)), st.sampled_from(_VARS + (logic.ZERO,)),
+              st.integers(-4, 4)),
+)
+_formulas = st.recursive(_atoms, lambda kids: st.one_of(
+    kids.map(logic.neg), st.lists(kids, min_size=2, max_size=4).map(logic.conj),
+    st.lists(kids, min_size=2, max_size=4).map(logic.disj)), max_leaves=14)
+_DOMAINS = logic.Domains(enums={"e": tuple("abcd")}, base_constraints=((logic.ZERO, "x", 0), ("y", "x", 3)))
+
+
+def _plain_simplify(f, assignment):
+    """The solver's simplification before it memoised shared subformulas."""
+    if f is True or f is False:
+        return f
+    if isinstance(f, logic.And):
+        return logic.conj(_plain_simplify(i, assignment) for i in f.items)
+    if isinstance(f, logic.Or):
+        return logic.disj(_plain_simplify(i, assignment) for i in f.items)
+    if isinstance(f, logic.Not):
+        return logic.neg(_plain_simplify(f.item, assignment))
+    value = assignment.get(f)
+    return f if value is None else value
+
+
+@settings(max_examples=300, deadline=None)
+@given(f=_formulas)
+def test_satisfiable_agrees_with_solve(f):
+    model = logic.solve(f, _DOMAINS)
+    assert logic.satisfiable(f, _DOMAINS) == (model is not None)
+    if model is not None:  # the model really satisfies f and the theories
+        assert logic.simplify(f, model.atoms) is True
+
+
+@settings(max_examples=300, deadline=None)
+@given(f=_formulas, data=st.data())
+def test_simplify_is_unchanged_by_memoisation(f, data):
+    atoms = logic.atoms_of(f)
+    chosen = data.draw(st.lists(st.sampled_from(atoms), unique=True)) if atoms else []
+    assignment = {a: data.draw(st.booleans()) for a in chosen}
+    shared = logic.conj([f, logic.disj([f, logic.BoolAtom("p")])])  # the same node twice
+    for g in (f, shared):
+        assert logic.simplify(g, assignment) == _plain_simplify(g, assignment)
+
+
+def test_implied_atoms_are_implied():
+    x_le_2 = logic.diff("x", logic.ZERO, 2)
+    x_le_5 = logic.diff("x", logic.ZERO, 5)
+    x_ge_4 = logic.diff(logic.ZERO, "x", -4)
+    e_ab = logic.EnumAtom("e", frozenset("ab"))
+    e_a = logic.EnumAtom("e", frozenset("a"))
+    f = logic.conj([x_le_5, x_ge_4, e_ab])
+    implied = logic.implied_atoms(f, {x_le_2: True, e_a: True}, _DOMAINS)
+    assert implied == {x_le_5: True, x_ge_4: False, e_ab: True}

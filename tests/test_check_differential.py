@@ -62,7 +62,8 @@ DOWN = {"must": ("must", "should", "may", "must_not"), "should": ("should", "may
 @st.composite
 def replacements(draw, name: str, weaken: bool) -> RuleSpec:
     """A merchant rule replacing (or overriding) platform rule `name` on its own condition,
-    widened by a random `or`; each effect kept at least as favourable to the buyer. With
+    maybe widened by a random `or`; each effect kept at least as favourable to the buyer
+    (a pro-merchant one forbidden outright when the condition is widened). With
     `weaken`, one random change may make it stricter: a narrowed condition, a weaker
     modality, or a dropped effect."""
     cond, effects = PLATFORM_RULE_TEXT[name]
@@ -73,7 +74,10 @@ def replacements(draw, name: str, weaken: bool) -> RuleSpec:
         new_effects.append((draw(st.sampled_from(better)), action))
     condition = f"({cond})"
     if draw(st.booleans()):
+        # widened: where only the new part holds, the baseline leaves the pro-merchant
+        # actions out, so the rule may only forbid them
         condition = f"({cond}) or ({draw(conditions(max_leaves=2))})"
+        new_effects = [(m if a in PRO_BUYER else "must_not", a) for m, a in new_effects]
     if weaken:
         how = draw(st.sampled_from(["narrow", "modality", "drop", "none"]))
         if how == "narrow":

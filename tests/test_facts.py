@@ -95,15 +95,35 @@ def test_bad_facts_are_input_errors_naming_the_fact(baseline, case):
     assert words in d.message
 
 
+def key_position(text: str, path: str) -> tuple[int, int, str]:
+    """(line, column, key) of the deepest key of `path` present in indented JSON text: the fact's
+    own key, or the object that should hold a missing one."""
+    lines = text.splitlines()
+    found = (1, 1, "")
+    start = 0
+    for depth, segment in enumerate(path.split("."), start=1):
+        prefix = " " * (2 * depth) + json.dumps(segment) + ":"
+        index = next((i for i in range(start, len(lines)) if lines[i].startswith(prefix)), None)
+        if index is None:
+            break
+        found, start = (index + 1, 2 * depth + 1, json.dumps(segment)), index + 1
+    return found
+
+
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_facts_exit_2_through_the_cli(tmp_path, case):
     changes, code, path, words = BAD_INPUTS[case]
     file, result = eval_file(tmp_path, broken(changes))
     assert result.exit_code == 2
     assert result.stdout == ""  # no decision is printed
-    assert f"error[{code}]: " in result.stderr
     assert f"`{path}`" in result.stderr and words in result.stderr
-    assert result.stderr.startswith(f"{file}:")
+    line, column, key = key_position(file.read_text(), path)
+    lines = result.stderr.splitlines()
+    at = next(i for i, text in enumerate(lines) if f"error[{code}]: " in text)
+    first, source_line, caret = lines[at], lines[at + 2], lines[at + 3]
+    assert first.startswith(f"{file}:{line}:{column}: error[{code}]: ")
+    under = caret.split(" | ", 1)[1]
+    assert source_line.split(" | ", 1)[1][under.index("^"):under.rindex("^") + 1] == key
 
 
 def test_the_diagnostic_points_at_the_key_in_the_file(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 from core_helpers import BASELINE_TEXT
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
-from strategies import conditions, declarations, policies, policy_sources
+from strategies import declarations, paths, policies, policy_sources
 
 from policydsl import ast, formatter
 from policydsl.formatter import MAX_WIDTH, FormatResult, format_policy, format_source, quote
@@ -60,7 +60,7 @@ def fmt(text: str) -> str:
     return result.output
 
 
-def comment_texts(policy: ast.Policy) -> list[str]:
+def comments_of(policy: ast.Policy) -> list[str]:
     return [c.text for c in policy.comments]
 
 
@@ -70,7 +70,7 @@ def comment_texts(policy: ast.Policy) -> list[str]:
 def test_round_trip_and_idempotent(text: str) -> None:
     output = fmt(text)
     assert parsed(output) == parsed(text)
-    assert comment_texts(parsed(output)) == comment_texts(parsed(text))
+    assert comments_of(parsed(output)) == comments_of(parsed(text))
     assert fmt(output) == output
     assert output.endswith("\n") and not output.endswith("\n\n")
 
@@ -136,8 +136,8 @@ def test_long_condition_breaks_before_and_or() -> None:
         "      or request.some_rather_long_fact_1 == value_1\n"
         "      or request.some_rather_long_fact_2 == value_2)\n"
         "    and not (request.some_rather_long_fact_3 == value_3\n"
-        "      and request.some_rather_long_fact_4 == value_4\n"
-        "      and request.some_rather_long_fact_5 == value_5)\n"
+        "        and request.some_rather_long_fact_4 == value_4\n"
+        "        and request.some_rather_long_fact_5 == value_5)\n"
         "  then must x\n")
     assert parsed(output) == parsed(source)
 
@@ -190,7 +190,7 @@ def test_comment_placement() -> None:
         "  then must a  # trailing r\n"
         "\n# the end\n"
         "# really\n")
-    assert comment_texts(parsed(output)) == comment_texts(parsed(source))
+    assert comments_of(parsed(output)) == comments_of(parsed(source))
     assert fmt(output) == output
 
 
@@ -255,18 +255,34 @@ def test_generated_source_round_trips(source: str) -> None:
     assert fmt(output) == output
 
 
+def nested_chains(depth: int) -> st.SearchStrategy[ast.Condition]:
+    """Long `and`/`or` chains of short atoms, nested at most `depth` deep: they can always be
+    broken to fit MAX_WIDTH."""
+    leaf = st.builds(ast.Truth, path=paths())
+    if depth == 0:
+        return leaf
+    items = st.lists(nested_chains(depth - 1), min_size=2, max_size=8).map(tuple)
+    return st.one_of(leaf, st.builds(ast.AnyOf, items=items), st.builds(ast.AllOf, items=items),
+                     st.builds(ast.Not, item=nested_chains(depth - 1)))
+
+
 @PROPERTY
-@given(conditions(max_leaves=30), st.sampled_from(["let n = ", "scenario S1 = "]))
-def test_long_conditions_stay_narrow(condition: ast.Condition, _prefix: str) -> None:
-    policy = ast.Policy(header=ast.PlatformHeader(name="p", version="1"),
-                        declarations=(ast.LetDecl(name=ast.Name(text="n"), condition=condition),
-                                      ast.RuleDecl(name=ast.Name(text="r"), cites=(), overrides=(),
-                                                   condition=condition,
-                                                   effects=(ast.Effect(modality="must", action=ast.Name(text="x")),))))
+@given(nested_chains(depth=3))
+def test_long_conditions_are_broken_to_fit(condition: ast.Condition) -> None:
+    name, day = ast.Name(text="n"), ast.Duration(amount=1, unit="days")
+    period = ast.ExactPeriod(length=ast.LengthConst(duration=day), anchor=ast.Path(segments=("a",)),
+                             guard=ast.Guard(kind="when", condition=condition), joins=name)
+    declarations = (
+        ast.LetDecl(name=name, condition=condition),
+        ast.RuleDecl(name=name, cites=(), overrides=(), condition=condition,
+                     effects=(ast.Effect(modality="must", action=name),)),
+        ast.PeriodDecl(name=name, cites=(), body=period),
+        ast.CapabilityDecl(name=name, cites=(), items=(ast.CapWhen(condition=condition), ast.CapEach(duration=day))),
+    )
+    policy = ast.Policy(header=ast.PlatformHeader(name="p", version="1"), declarations=declarations)
     output = format_policy(policy)
     assert parsed(output) == policy
-    # names are at most 8 characters and paths 3 segments, so every atom fits comfortably
-    assert max(len(line) for line in output.split("\n")) <= MAX_WIDTH + 40
+    assert max(len(line) for line in output.split("\n")) <= MAX_WIDTH
 
 
 # ---- coverage of the AST ---------------------------------------------------------------------------------

@@ -143,9 +143,12 @@ def generous(ps: ir.PolicySet, rule: ir.Rule) -> bool:
     set's effective rank for any action at any facts (no rule's activity depends on it, and
     each modality it gives ranks above `absent`), so a set without it that is never less
     favourable than the baseline proves the set with it never is either."""
-    return rule.source == ir.MERCHANT and not rule.overrides and not rule.replaces and all(
-        ir.modality_rank(ps.action(e.action).polarity, e.modality) > ir.modality_rank(ps.action(e.action).polarity, None)
-        for e in rule.effects)
+    def above_absent(e: ir.Effect) -> bool:
+        polarity = ps.action(e.action).polarity
+        return ir.modality_rank(polarity, e.modality) > ir.modality_rank(polarity, None)
+
+    suppresses = rule.overrides or rule.replaces
+    return rule.source == ir.MERCHANT and not suppresses and all(above_absent(e) for e in rule.effects)
 
 
 def _query(enc_b: Encoder, enc_m: Encoder, action: str):

@@ -301,4 +301,124 @@ def _consistent(atom: Atom, assignment: Mapping[Atom, bool], domains: Domains) -
 
 
 def satisfiable(f: Formula, domains: Domains) -> bool:
-    return _search(f, {}, domains) is not None
+    """Whether `f` has a model: the same answer as `solve(f, domains) is not None`, found faster.
+
+    Only a yes/no is wanted, so before each case split the search also assigns every atom
+    whose value the theories already imply (an enum atom decided by the values left to its
+    fact; a difference atom decided by the bounds the assigned constraints put on its
+    variables). `solve` keeps the plain search, so the models it returns, and with them the
+    counterexamples, do not depend on this."""
+    return _decide(f, {}, domains)
+
+
+def _decide(f: Formula, assignment: dict[Atom, bool], domains: Domains) -> bool:
+    f = simplify(f, assignment)
+    if f is True or f is False:
+        return f
+    implied = implied_atoms(f, assignment, domains)
+    if implied:
+        assignment.update(implied)
+        try:
+            f = simplify(f, assignment)
+            if f is True or f is False:
+                return f
+            return _branch(f, assignment, domains)
+        finally:
+            for atom in implied:
+                del assignment[atom]
+    return _branch(f, assignment, domains)
+
+
+def _branch(f: Formula, assignment: dict[Atom, bool], domains: Domains) -> bool:
+    picked = first_atom(f)
+    assert picked is not None
+    atom, positive = picked
+    for value in (positive, not positive):
+        assignment[atom] = value
+        try:
+            if _consistent(atom, assignment, domains) and _decide(f, assignment, domains):
+                return True
+        finally:
+            del assignment[atom]
+    return False
+
+
+def atoms_of(f: Formula) -> list[Atom]:
+    """The distinct atoms of `f`, each shared subformula visited once."""
+    seen: set[int] = set()
+    out: dict[Atom, None] = {}
+    stack = [f]
+    while stack:
+        node = stack.pop()
+        if node is True or node is False or id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, (And, Or)):
+            stack.extend(node.items)
+        elif isinstance(node, Not):
+            stack.append(node.item)
+        else:
+            out[node] = None
+    return list(out)
+
+
+def implied_atoms(f: Formula, assignment: Mapping[Atom, bool], domains: Domains) -> dict[Atom, bool]:
+    """Unassigned atoms of `f` that take one value in every solution of the theories under
+    `assignment` (which must be consistent); the other value would be inconsistent."""
+    atoms = atoms_of(f)
+    out: dict[Atom, bool] = {}
+    enums = [a for a in atoms if isinstance(a, EnumAtom)]
+    if enums:
+        allowed: dict[str, set[str]] = {}
+        for atom, value in assignment.items():
+            if isinstance(atom, EnumAtom):
+                current = allowed.setdefault(atom.path, set(domains.enums[atom.path]))
+                if value:
+                    current &= atom.values
+                else:
+                    current -= atom.values
+        for a in enums:
+            left = allowed.get(a.path)
+            if left is None:
+                continue
+            if left <= a.values:
+                out[a] = True
+            elif not (left & a.values):
+                out[a] = False
+    diffs = [a for a in atoms if isinstance(a, DiffAtom)]
+    if diffs:
+        cons = [*domains.base_constraints, *constraints_of(assignment)]
+        hi, lo = bounds(cons, {v for a in diffs for v in (a.u, a.v)})
+        for a in diffs:
+            if hi[a.u] - lo[a.v] <= a.c:
+                out[a] = True
+            elif lo[a.u] - hi[a.v] > a.c:
+                out[a] = False
+    return out
+
+
+def bounds(constraints: Iterable[tuple[str, str, int]],
+           variables: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Tight upper and lower bounds of each variable under consistent u - v <= c constraints
+    (and -BIG <= x <= BIG, as in `least_solution`): shortest paths from and to ZERO."""
+    cons = list(constraints)
+    nodes = {ZERO, *variables} | {u for u, _, _ in cons} | {v for _, v, _ in cons}
+    edges = [(v, u, c) for u, v, c in cons]  # x_u <= x_v + c: an edge v -> u of weight c
+    edges += [(ZERO, n, BIG) for n in nodes if n != ZERO] + [(n, ZERO, BIG) for n in nodes if n != ZERO]
+
+    def shortest(reverse: bool) -> dict[str, int]:
+        dist = {n: (0 if n == ZERO else BIG * 4) for n in nodes}
+        for _ in range(len(nodes)):
+            changed = False
+            for a, b, c in edges:
+                if reverse:
+                    a, b = b, a
+                if dist[a] + c < dist[b]:
+                    dist[b] = dist[a] + c
+                    changed = True
+            if not changed:
+                break
+        return dist
+
+    up, down = shortest(False), shortest(True)
+    return up, {n: -d for n, d in down.items()}
