@@ -69,10 +69,11 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
 
-    print(f"{'example':48s} {'status':>10s} {'load s':>8s} {'check s':>9s}")
+    width = max(len(str(p.relative_to(ROOT))) for p in EXAMPLES + REJECTED)
+    print(f"{'example':{width}s} {'status':>10s} {'load s':>8s} {'check s':>9s}")
     for path in EXAMPLES + REJECTED:
         load, check, status = timed(path, args.repeat)
-        print(f"{str(path.relative_to(ROOT)):48s} {status:>10s} {load:8.3f} {check:9.3f}")
+        print(f"{str(path.relative_to(ROOT)):{width}s} {status:>10s} {load:8.3f} {check:9.3f}")
     print()
     print(f"{'rules':>6s} {'status':>10s} {'load s':>8s} {'seconds':>9s} {'s/rule':>9s}")
     with tempfile.TemporaryDirectory() as tmp:
