@@ -1,6 +1,6 @@
 """Decide a large JSON Lines data set on dask: the compiled policy mapped over partitions.
 
-    pip install "policydsl[scaleout]"          # policydsl plus dask[bag]
+    pip install ".[scaleout]"                  # from a checkout: policydsl plus dask[bag]
     python examples/dask_batch.py policies/merchants/bookshop.policy 'orders/*.jsonl' -o decisions/
 
 The policy set is loaded, checked and compiled once, on the client, into the standalone

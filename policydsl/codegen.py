@@ -415,7 +415,7 @@ class _Generator:
             self.emit(f"{n} = {self.term(length)}")
         else:
             n = self.term(length)
-            if length[0] == "fact":
+            if length[0] == "fact" and self.mine.facts[length[1]].nullable:
                 tests.append(f"{n} is not None")
         av, now = self.fact_var(anchor), self.fact_var(self.ps.now)
         tz = self.ps.timezone_minutes * 60 * 1_000_000

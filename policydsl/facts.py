@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from policydsl import ir
-from policydsl.diagnostics import Diagnostic, PolicyDslError, did_you_mean
+from policydsl.diagnostics import Diagnostic, PolicyDslError
+from policydsl.runtime import FactsError, validate_slow
 from policydsl.source import Source, Span, point
-from policydsl.timeutil import TimestampError, format_timestamp, parse_timestamp
 
 FlatFacts = dict[str, Any]
 
@@ -67,117 +67,21 @@ class _Locator:
 
 
 def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) -> FlatFacts:
-    """Check `data` against the declared facts; raise FactsInputError listing every problem."""
-    loc = _Locator(source)
-    diags: list[Diagnostic] = []
+    """Check `data` against the declared facts; raise FactsInputError listing every problem.
 
-    def err(code: str, path: str, message: str, hint: str | None = None) -> None:
-        diags.append(Diagnostic(code=code, message=message, span=loc.span(path), hint=hint))
-
-    if not isinstance(data, Mapping):
-        raise FactsInputError([Diagnostic(code="PD404", message=f"facts must be a JSON object, got {kind_of(data)}",
-                                          span=point(source, 1, 1) if source else None)])
-    flat: dict[str, Any] = {}
-    declared = {f.path: f for f in policy_set.facts}
-    prefixes = {".".join(p.split(".")[:i]) for p in declared for i in range(1, p.count(".") + 1)}
-
-    def walk(node: Mapping, prefix: str) -> None:
-        for key, value in node.items():
-            path = f"{prefix}{key}"
-            if path in declared:
-                flat[path] = value
-            elif path in prefixes:
-                if isinstance(value, Mapping):
-                    walk(value, path + ".")
-                else:
-                    err("PD404", path, f"`{path}` must be a JSON object holding facts, got {kind_of(value)}")
-            else:
-                err("PD403", path, f"unknown fact `{path}`",
-                    did_you_mean(path, [*declared, *prefixes]) or "remove it; only declared facts are accepted")
-
-    walk(data, "")
-    out: FlatFacts = {}
-    for path, fact in declared.items():
-        if path not in flat:
-            err("PD402", path, f"missing fact `{path}` ({expected_phrase(fact)})")
-            continue
-        value = flat[path]
-        if value is None:
-            if fact.nullable:
-                out[path] = None
-            else:
-                err("PD404", path, f"`{path}` must be {expected_phrase(fact)}, got null")
-            continue
-        if fact.kind == "bool":
-            if type(value) is bool:
-                out[path] = value
-            else:
-                err("PD404", path, f"`{path}` must be true or false, got {kind_of(value)}")
-        elif fact.kind == "count":
-            if type(value) is not int:
-                err("PD404", path, f"`{path}` must be a whole number, got {kind_of(value)}")
-            elif value < 0:
-                err("PD407", path, f"`{path}` must be 0 or more, got {value}")
-            else:
-                out[path] = value
-        elif fact.kind == "enum":
-            if not isinstance(value, str):
-                err("PD404", path, f"`{path}` must be a string, one of {', '.join(fact.values)}; got {kind_of(value)}")
-            elif value not in fact.values:
-                err("PD405", path, f"`{path}` has no value `{value}`; expected one of {', '.join(fact.values)}",
-                    did_you_mean(value, fact.values))
-            else:
-                out[path] = value
-        elif fact.kind == "timestamp":
-            if not isinstance(value, str):
-                err("PD404", path, f"`{path}` must be an RFC 3339 timestamp string, got {kind_of(value)}")
-                continue
-            try:
-                instant = parse_timestamp(value)
-                format_timestamp(instant, policy_set.timezone_minutes)  # it can be written in the policy's zone
-            except TimestampError as exc:
-                err("PD406", path, f"`{path}`: {exc}", "write e.g. 2026-10-01T12:00:00+08:00")
-            except OverflowError:
-                err("PD406", path, f"`{path}`: {value} falls outside the years 0001–9999 in the policy's time zone",
-                    "write e.g. 2026-10-01T12:00:00+08:00")
-            else:
-                out[path] = instant
-    if not diags:
-        for o in policy_set.orderings:
-            left, right = out.get(o.left), out.get(o.right)
-            if left is None or right is None:
-                continue
-            if left > right or (o.op == "<" and left == right):
-                tz = policy_set.timezone_minutes
-                err("PD408", o.right, f"contradictory facts: `{o.right}` ({format_timestamp(right, tz)}) is before "
-                                      f"`{o.left}` ({format_timestamp(left, tz)})",
-                    f"the policy requires {o.left} {o.op} {o.right}")
-    if diags:
-        raise FactsInputError(diags)
-    return out
-
-
-def expected_phrase(fact: ir.Fact) -> str:
-    base = {"bool": "true or false", "count": "a whole number ≥ 0",
-            "timestamp": "an RFC 3339 timestamp with offset",
-            "enum": "one of " + ", ".join(fact.values)}[fact.kind]
-    return base + (", or null" if fact.nullable else "")
-
-
-def kind_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a bool"
-    if isinstance(value, int):
-        return f"the number {value}"
-    if isinstance(value, float):
-        return f"the number {value!r}"
-    if isinstance(value, str):
-        return f"the string {json.dumps(value, ensure_ascii=False)}"
-    if isinstance(value, list):
-        return "a list"
-    return "an object"
+    The rules and messages live in `policydsl.runtime.validate_slow`, which every compiled
+    module carries too, so the interpreter and compiled code reject exactly the same input;
+    here each problem gets its place in the JSON text."""
+    spec = tuple((f.path, f.kind, f.nullable, f.values) for f in policy_set.facts)
+    orderings = tuple((o.left, o.op, o.right) for o in policy_set.orderings)
+    try:
+        return validate_slow(data, spec, orderings, policy_set.timezone_minutes)
+    except FactsError as exc:
+        loc = _Locator(source)
+        raise FactsInputError([
+            Diagnostic(code=e["code"], message=e["message"], hint=e["hint"],
+                       span=loc.span(e["fact"]) if e["fact"] else (point(source, 1, 1) if source else None))
+            for e in exc.errors]) from None
 
 
 def nest(flat: Mapping[str, Any]) -> dict[str, Any]:

@@ -7,43 +7,16 @@ turns an instant into a local calendar day without any time-zone database.
 from __future__ import annotations
 
 import datetime as _dt
-import re
 
 US_PER_SECOND = 1_000_000
 US_PER_HOUR = 3600 * US_PER_SECOND
 US_PER_DAY = 24 * US_PER_HOUR
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
-RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})?")
+# One RFC 3339 reader for the interpreter and for compiled modules (which carry runtime.py).
+from policydsl.runtime import TimestampError, parse_timestamp  # noqa: E402
 
-
-class TimestampError(ValueError):
-    """A timestamp string that is not RFC 3339 with an explicit offset."""
-
-
-def parse_timestamp(text: str) -> int:
-    """RFC 3339 (`2026-10-01T12:00:00+08:00`, `…Z`) → microseconds since the epoch."""
-    m = RFC3339.fullmatch(text)
-    if m is None:
-        raise TimestampError("not an RFC 3339 timestamp such as 2026-10-01T12:00:00+08:00")
-    year, month, day, hour, minute, second, frac, offset = m.groups()
-    if offset is None:
-        raise TimestampError("the timestamp has no UTC offset; add one such as +08:00 or Z")
-    try:
-        if offset in ("Z", "z"):
-            tz = _dt.timezone.utc
-        else:
-            sign = -1 if offset[0] == "-" else 1
-            oh, om = int(offset[1:3]), int(offset[4:6])
-            if oh > 23 or om > 59:
-                raise ValueError("offset out of range")
-            tz = _dt.timezone(sign * _dt.timedelta(hours=oh, minutes=om))
-        micro = int((frac or "0")[:6].ljust(6, "0"))
-        moment = _dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second), micro, tzinfo=tz)
-    except ValueError as exc:
-        raise TimestampError(f"not a valid date or time ({exc})") from None
-    return (moment - _EPOCH) // _dt.timedelta(microseconds=1)
+__all__ = ["TimestampError", "end_of_local_day", "format_timestamp", "local_day", "parse_timestamp"]
 
 
 def local_day(instant_us: int, offset_minutes: int) -> int:

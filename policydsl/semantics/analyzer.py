@@ -9,7 +9,7 @@ error was found.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 import attrs
@@ -839,7 +839,7 @@ class _Analyzer:
             return "number", ir.Const(node.value), f"the number {node.value}"
         if isinstance(node, ast.Duration):
             if node.unit == "hours":
-                return "hours", ir.Const(node.amount), f"a duration in hours"
+                return "hours", ir.Const(node.amount), "a duration in hours"
             return "days", ir.Const(node.amount * DAYS_PER[node.unit]), "a duration in days"
         fact = self.facts.get(node.dotted)
         if fact is not None:
