@@ -6,19 +6,24 @@ import datetime as dt
 from typing import Any
 
 from policydsl import ir
-from policydsl.check.encode import days_var
+from policydsl.check.encode import FIRST_HOUR, HOUR_STEP, days_var, usable_days
 from policydsl.check.logic import BoolAtom, EnumAtom, Model, NullAtom
 from policydsl.facts import nest
 
 # The request is placed on this local date; anchors are counted back from it in whole days.
 REQUEST_DATE = dt.date(2026, 11, 20)
-FIRST_HOUR, HOUR_STEP = 9, 3
 
 
 def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
     """Complete, valid facts for `model`: unconstrained facts take the simplest value."""
     flat: dict[str, Any] = {}
     order = _time_order(ps)
+    back = [model.integers.get(days_var(f.path), 0) for f in ps.facts if f.kind == "timestamp" and f.path != ps.now]
+    # REQUEST_DATE, unless the anchors would then fall outside the years 0001–9999
+    # (`domains_for` keeps them within the usable dates' span of each other, so a date fits).
+    first, last = usable_days(ps)
+    request_date = min(max(REQUEST_DATE, first + dt.timedelta(days=max([0, *back]))),
+                       last + dt.timedelta(days=min([0, *back])))
     tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
     for f in ps.facts:
         null = model.value(NullAtom(f.path))
@@ -33,7 +38,7 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
             flat[f.path] = max(0, model.integers.get(f.path, 0))
         else:
             days_before = 0 if f.path == ps.now else model.integers.get(days_var(f.path), 0)
-            day = REQUEST_DATE - dt.timedelta(days=days_before)
+            day = request_date - dt.timedelta(days=days_before)
             hour = FIRST_HOUR + HOUR_STEP * order.get(f.path, 0)
             flat[f.path] = dt.datetime(day.year, day.month, day.day, hour, 0, 0, tzinfo=tz).isoformat()
     return nest(flat)

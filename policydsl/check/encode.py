@@ -10,12 +10,14 @@ encoding one raises `Undecidable`.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 import attrs
 
 from policydsl import ir
 from policydsl.check.logic import (ZERO, BoolAtom, Domains, EnumAtom, Formula, NullAtom, conj, diff, disj, neg)
+from policydsl.runtime import writable_range
 from policydsl.source import Span
 
 
@@ -26,6 +28,31 @@ class Undecidable(Exception):
         super().__init__(reason)
         self.reason = reason
         self.span = span
+
+
+# Counterexamples place timestamps at these local hours (by their `require` order).
+FIRST_HOUR, HOUR_STEP = 9, 3
+
+
+def usable_days(ps: ir.PolicySet) -> tuple[dt.date, dt.date]:
+    """The first and last local dates on which a counterexample can place any of its timestamps
+    (at the hours it uses) inside the years 0001–9999 that facts may hold (SPEC §2): for most
+    offsets, including +08:00, the local dates of the first and last writable instants."""
+    lo, hi = writable_range(ps.timezone_minutes)
+    tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
+    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+    last_hour = FIRST_HOUR + HOUR_STEP * (sum(f.kind == "timestamp" for f in ps.facts) - 1)  # the top rank
+
+    def fits(day: dt.date) -> bool:
+        return all(lo <= (dt.datetime(day.year, day.month, day.day, h, tzinfo=tz) - epoch) // dt.timedelta(
+            microseconds=1) <= hi for h in (FIRST_HOUR, last_hour))
+
+    first, last = dt.date(1, 1, 1), dt.date(9999, 12, 31)
+    while not fits(first):
+        first += dt.timedelta(days=1)
+    while not fits(last):
+        last -= dt.timedelta(days=1)
+    return first, last
 
 
 def days_var(anchor: str) -> str:
@@ -122,7 +149,8 @@ class Encoder:
             raise Undecidable(f"period `{p.name}` is hour-precise; the checker decides calendar-day periods only",
                               p.span)
         anchor_null = NullAtom(p.anchor) if self.ps.fact(p.anchor).nullable else False
-        inside = disj(conj([guard, relation(days_var(p.anchor), "<=", length)])
+        days = 0 if p.anchor == self.ps.now else days_var(p.anchor)  # counted from `now` itself: day 0
+        inside = disj(conj([guard, relation(days, "<=", length)])
                       for guard, length in self.term_cases(p.length))
         applies = self.applies(p)
         if what == "within":
@@ -196,9 +224,15 @@ def domains_for(ps: ir.PolicySet) -> Domains:
         left, right = days(o.left), days(o.right)
         base.append((right or ZERO, left or ZERO, 0))
         soft.append((right or ZERO, left or ZERO, -2))  # prefer a couple of days between them
-    for f in ps.facts:
-        if f.kind == "timestamp" and f.path != ps.now:
-            soft.insert(0, (ZERO, days_var(f.path), 0))  # prefer anchors before the request
+    anchors = [days_var(f.path) for f in ps.facts if f.kind == "timestamp" and f.path != ps.now]
+    for var in anchors:
+        soft.insert(0, (ZERO, var, 0))  # prefer anchors before the request
+        soft.append((ZERO, var, 60))  # and, when one must come after it, not far after
+    # Timestamps are instants of the years 0001–9999 (SPEC §2): no two of their local days are
+    # further apart than the usable dates allow (else a model could need days no facts have).
+    first, last = usable_days(ps)
+    for u in (ZERO, *anchors):
+        base += [(u, v, (last - first).days) for v in (ZERO, *anchors) if v != u]
     return Domains(enums=enums, base_constraints=tuple(base), soft_constraints=tuple(soft))
 
 

@@ -22,7 +22,7 @@ from typing import Union
 import attrs
 
 ZERO = "0"
-BIG = 10**6  # bound on every integer variable, far beyond any policy constant
+BIG = 10**6  # bound on every integer variable, unless the constants call for a larger one (`_bound`)
 
 
 @attrs.frozen
@@ -220,11 +220,12 @@ def least_solution(constraints: Iterable[tuple[str, str, int]]) -> dict[str, int
     ZERO over edges u -> v of weight c give the largest y, i.e. the least x.
     """
     cons = list(constraints)
+    big = _bound(cons)
     nodes = {ZERO} | {u for u, _, _ in cons} | {v for _, v, _ in cons}
     edges = [(u, v, c) for u, v, c in cons]
-    edges += [(ZERO, n, BIG) for n in nodes if n != ZERO]  # x >= -BIG
-    edges += [(n, ZERO, BIG) for n in nodes if n != ZERO]  # x <= BIG
-    dist = {n: (0 if n == ZERO else BIG * 4) for n in nodes}
+    edges += [(ZERO, n, big) for n in nodes if n != ZERO]  # x >= -big
+    edges += [(n, ZERO, big) for n in nodes if n != ZERO]  # x <= big
+    dist = {n: (0 if n == ZERO else big * 4) for n in nodes}
     for _ in range(len(nodes)):
         changed = False
         for u, v, c in edges:
@@ -238,6 +239,13 @@ def least_solution(constraints: Iterable[tuple[str, str, int]]) -> dict[str, int
             if dist[u] + c < dist[v]:
                 return None
     return {n: -dist[n] for n in nodes if n != ZERO}
+
+
+def _bound(cons: list[tuple[str, str, int]], slack: int = 0) -> int:
+    """A bound B on |x| that loses no solution: a consistent set of u - v <= c constraints has
+    one with every |x| <= sum |c| (shortest-path distances), so BIG unless the constants
+    (plus `slack` for atoms about to be tested) are larger."""
+    return max(BIG, sum(abs(c) for _, _, c in cons) + slack + 1)
 
 
 def diff_consistent(assignment: Mapping[Atom, bool], domains: Domains) -> bool:
@@ -388,7 +396,7 @@ def implied_atoms(f: Formula, assignment: Mapping[Atom, bool], domains: Domains)
     diffs = [a for a in atoms if isinstance(a, DiffAtom)]
     if diffs:
         cons = [*domains.base_constraints, *constraints_of(assignment)]
-        hi, lo = bounds(cons, {v for a in diffs for v in (a.u, a.v)})
+        hi, lo = bounds(cons, {v for a in diffs for v in (a.u, a.v)}, slack=sum(abs(a.c) + 1 for a in diffs))
         for a in diffs:
             if hi[a.u] - lo[a.v] <= a.c:
                 out[a] = True
@@ -398,16 +406,17 @@ def implied_atoms(f: Formula, assignment: Mapping[Atom, bool], domains: Domains)
 
 
 def bounds(constraints: Iterable[tuple[str, str, int]],
-           variables: Iterable[str]) -> tuple[dict[str, int], dict[str, int]]:
+           variables: Iterable[str], slack: int = 0) -> tuple[dict[str, int], dict[str, int]]:
     """Tight upper and lower bounds of each variable under consistent u - v <= c constraints
-    (and -BIG <= x <= BIG, as in `least_solution`): shortest paths from and to ZERO."""
+    (and -B <= x <= B, B = `_bound(constraints, slack)`): shortest paths from and to ZERO."""
     cons = list(constraints)
+    big = _bound(cons, slack)
     nodes = {ZERO, *variables} | {u for u, _, _ in cons} | {v for _, v, _ in cons}
     edges = [(v, u, c) for u, v, c in cons]  # x_u <= x_v + c: an edge v -> u of weight c
-    edges += [(ZERO, n, BIG) for n in nodes if n != ZERO] + [(n, ZERO, BIG) for n in nodes if n != ZERO]
+    edges += [(ZERO, n, big) for n in nodes if n != ZERO] + [(n, ZERO, big) for n in nodes if n != ZERO]
 
     def shortest(reverse: bool) -> dict[str, int]:
-        dist = {n: (0 if n == ZERO else BIG * 4) for n in nodes}
+        dist = {n: (0 if n == ZERO else big * 4) for n in nodes}
         for _ in range(len(nodes)):
             changed = False
             for a, b, c in edges:

@@ -1,0 +1,130 @@
+"""Review of the exact favourability checker: cases where the checker's encoding, solver or
+counterexample construction disagreed with the reference evaluator (policydsl.evaluator).
+
+Each test writes a small merchant policy, runs `check_merchant`, and compares with the
+evaluator on concrete facts: a "valid" verdict must hold for the facts shown, and every
+reported violation must come with a counterexample that reproduces it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from core_helpers import BASELINE_NAME
+from facts_strategies import with_facts
+from policydsl import ir
+from policydsl.api import load_set
+from policydsl.check import check_merchant
+from policydsl.evaluator import effective_rank, outcome
+from policydsl.facts import validate
+
+HEADER = f'merchant policy "x" version "1" extends "{BASELINE_NAME}"\n\nclause M1 "A test promise"\n\n'
+
+# A merchant rule that lifts G1's `must_not refuse_outright` whenever CONDITION holds: a
+# violation on `refuse_outright` exactly where CONDITION can hold.
+LIFT_REFUSAL = ("rule r1 cites M1 overrides never_refuse_outright\n"
+                "  when {condition}\n"
+                "  then must soothe_buyer\n")
+
+
+def load(tmp_path: Path, body: str) -> ir.PolicySet:
+    path = tmp_path / "shop.policy"
+    path.write_text(HEADER + body, encoding="utf-8")
+    loaded = load_set([path])
+    assert loaded.policy_set is not None, [d.message for d in loaded.diagnostics]
+    return loaded.policy_set
+
+
+def ranks(ps: ir.PolicySet, facts: dict[str, Any], action: str) -> tuple[int, int]:
+    """(merchant set's, baseline's) effective rank on `action` at `facts`, before G3."""
+    flat = validate(facts, ps)
+    mine, base = outcome(ps, flat), outcome(ps.baseline, flat)
+    return effective_rank(ps, mine.chosen, action), effective_rank(ps.baseline, base.chosen, action)
+
+
+def assert_reproduces(ps: ir.PolicySet, result) -> None:
+    for v in result.violations:
+        m, b = ranks(ps, v.counterexample, v.action)
+        assert m < b, v
+
+
+# ---- 1. a period counted from `now` itself -------------------------------------------------------
+# encode.py gave `N days from the day after request.at` a free variable `days:request.at`, but
+# the evaluator (and the counterexample) counts it as day 0: the period is always open. The
+# solver found `expired promise` satisfiable and the replay raised AssertionError.
+
+def test_period_anchored_at_now_is_never_expired(tmp_path: Path):
+    ps = load(tmp_path, "period promise cites M1 = 5 days from the day after request.at\n"
+                        + LIFT_REFUSAL.format(condition="expired promise"))
+    result = check_merchant(ps)  # crashed: "checker model ... does not reproduce in the evaluator"
+    assert result.status == "valid"
+    assert [d.code for d in result.diagnostics] == ["PD304"]  # r1 never fires
+
+
+def test_period_anchored_at_now_with_a_fact_length(tmp_path: Path):
+    """Within a `now`-anchored period of `agreed_service_days` days: exactly when that fact is set."""
+    ps = load(tmp_path, "period promise cites M1 = order.agreed_service_days days from the day after request.at\n"
+                        + LIFT_REFUSAL.format(condition="within promise"))
+    result = check_merchant(ps)
+    assert result.status == "violations"
+    assert_reproduces(ps, result)
+    assert all(v.counterexample["order"]["agreed_service_days"] is not None for v in result.violations)
+
+
+# ---- 2. integer constants beyond the solver's bound ------------------------------------------------
+# logic.py bounded every integer variable by BIG = 10**6, "far beyond any policy constant";
+# but counts are unbounded and a policy may compare with larger numbers. A condition needing
+# a count above 10**6 was UNSAT, so the checker said "valid" (with a PD304 "never fires").
+
+def test_count_compared_with_a_constant_above_a_million(tmp_path: Path):
+    ps = load(tmp_path, LIFT_REFUSAL.format(condition="order.extensions_used > 1000000"))
+    facts = with_facts(order__extensions_used=1000001)
+    m, b = ranks(ps, facts, "refuse_outright")
+    assert m < b  # the evaluator: lifting the prohibition is stricter than the baseline
+    result = check_merchant(ps)
+    assert result.status == "violations"  # was "valid"
+    assert [(v.culprit, v.action) for v in result.violations] == [("r1", "refuse_outright")]
+    assert_reproduces(ps, result)
+
+
+def test_agreed_days_compared_with_a_huge_constant(tmp_path: Path):
+    ps = load(tmp_path, LIFT_REFUSAL.format(condition="order.agreed_service_days >= 5000000"))
+    result = check_merchant(ps)
+    assert result.status == "violations"
+    assert_reproduces(ps, result)
+
+
+# ---- 3. day counts beyond the dates facts can hold ---------------------------------------------------
+# Timestamps are instants of the years 0001–9999 (SPEC §2), some 3.65 million days. With a
+# (legal, raised) period longer than 10**6 days the violation after it was missed (false
+# "valid"); with one of ~740 000–10**6 days the solver found it but the counterexample, always
+# placed on 2026-11-20, fell before the year 1 and crashed (OverflowError); and with a period
+# longer than every possible span, nothing constrained the day variables to real dates.
+
+def test_raised_period_of_two_million_days_still_ends(tmp_path: Path):
+    ps = load(tmp_path, "set quality_days = 2000000 days\n" + LIFT_REFUSAL.format(condition="expired quality"))
+    facts = with_facts(order__paid_at="0001-01-01T12:00:00+08:00", order__signed_at="0001-01-02T12:00:00+08:00",
+                       request__at="9999-12-30T12:00:00+08:00")
+    m, b = ranks(ps, facts, "refuse_outright")
+    assert m < b
+    result = check_merchant(ps)
+    assert result.status == "violations"  # was "valid"
+    assert_reproduces(ps, result)
+
+
+def test_counterexample_far_from_2026_is_written(tmp_path: Path):
+    ps = load(tmp_path, "set quality_days = 800000 days\n" + LIFT_REFUSAL.format(condition="expired quality"))
+    result = check_merchant(ps)  # crashed: OverflowError, date value out of range
+    assert result.status == "violations"
+    assert_reproduces(ps, result)
+
+
+def test_period_longer_than_any_facts_never_expires(tmp_path: Path):
+    # 0001-01-01 … 9999-12-31 is 3 652 058 days: no request is past a period that long.
+    ps = load(tmp_path, "set quality_days = 3652058 days\n" + LIFT_REFUSAL.format(condition="expired quality"))
+    assert check_merchant(ps).status == "valid"
+    ps = load(tmp_path, "set quality_days = 3652057 days\n" + LIFT_REFUSAL.format(condition="expired quality"))
+    result = check_merchant(ps)
+    assert result.status == "violations"
+    assert_reproduces(ps, result)
