@@ -7,10 +7,14 @@ then M's rules) at f ranks at least as high for the buyer as the baseline's
 
     baseline_rank(a) >= k  and not  merchant_rank(a) >= k      (k = 1..4)
 
-holds. Every model is turned into concrete facts and replayed through the
-reference evaluator, which must confirm the violation; the culprit merchant
-rules are then blocked and the search repeats, so each culprit is reported once
-per action with its own counterexample. UNSAT for every action means valid.
+holds. UNSAT for every action means valid. Where it is satisfiable, each possible
+culprit (a merchant rule, or a setting that lowers a parameter) is searched for
+on the policy set as written, conjoined with the exact condition under which the
+evaluator blames that culprit (`_Blame`), so each culprit is reported once per
+action with its own counterexample. Every model is turned into concrete facts and
+replayed through the reference evaluator, which must confirm both the violation
+and the culprit: `policydsl eval` on a counterexample lists its rule under
+`overridden`.
 """
 
 from __future__ import annotations
