@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import typing
+from pathlib import Path
 
 import attrs
 import pytest
@@ -351,3 +352,15 @@ def test_one_item_chain_raises() -> None:
 def test_single_declarations_round_trip(declaration: ast.Declaration) -> None:
     policy = ast.Policy(header=ast.PlatformHeader(name="p", version="1"), declarations=(declaration,))
     assert parsed(format_policy(policy)) == policy
+
+
+def test_every_shipped_policy_is_in_canonical_layout():
+    """`policydsl fmt --check policies/` is what CI of a policy repository would run."""
+    from click.testing import CliRunner
+
+    from policydsl.cli import main
+
+    root = Path(__file__).resolve().parent.parent / "policies"
+    result = CliRunner().invoke(main, ["fmt", "--check", str(root)])
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
