@@ -561,3 +561,12 @@ def test_valid_merchant_policy_lowers_with_its_baseline():
     assert ps.baseline.param("no_reason_days").value == 7
     rule = ps.rule("fruit_refund")
     assert rule.source == "merchant" and rule.cites == ("S1.1",)
+
+
+def test_pd208_capability_counted_by_a_nullable_count():
+    """A null count would leave the extension undecidable at run time, so it is rejected up front."""
+    text = edit_baseline("at most 3 times counted by order.extensions_used",
+                         "at most 3 times counted by order.agreed_service_days")
+    d = single(text, "PD208")
+    assert underlined(d) == "order.agreed_service_days"
+    assert "non-null count fact" in d.message

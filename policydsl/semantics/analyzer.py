@@ -521,13 +521,13 @@ class _Analyzer:
         counted_by = None
         if times[0].counted_by is not None:
             f = self.fact_ref(times[0].counted_by)
-            if f is not None and f.kind != "count":
-                self.error("PD208", f"`counted by` needs a count fact; `{f.path}` is {describe_fact(f)}",
+            if f is not None and (f.kind != "count" or f.nullable):
+                self.error("PD208", f"`counted by` needs a non-null count fact; `{f.path}` is {describe_fact(f)}",
                            times[0].counted_by.span)
             counted_by = times[0].counted_by.dotted
         anchor = self.fact_ref(within[0].anchor)
-        if anchor is not None and anchor.kind != "timestamp":
-            self.error("PD208", f"`within … after` needs a timestamp fact; `{anchor.path}` is "
+        if anchor is not None and (anchor.kind != "timestamp" or anchor.nullable):
+            self.error("PD208", f"`within … after` needs a non-null timestamp fact; `{anchor.path}` is "
                                 f"{describe_fact(anchor)}", within[0].anchor.span)
         if each[0].duration.unit == "hours":
             self.error("PD208", "extensions are granted in whole days", each[0].duration.span)
