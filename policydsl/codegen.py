@@ -79,8 +79,18 @@ def runtime_source() -> str:
         if isinstance(node, pyast.Assign) and any(isinstance(t, pyast.Name) and t.id == "__all__"
                                                   for t in node.targets):
             continue
-        keep.append(pyast.get_source_segment(text, node))
-    return "\n\n\n".join(keep) + "\n"
+        keep.append(node)
+    out: list[str] = []
+    for previous, node in zip([None, *keep], keep):
+        block = isinstance(node, (pyast.FunctionDef, pyast.ClassDef))
+        if previous is not None:  # PEP 8 spacing: two blank lines around definitions
+            imports = (pyast.Import, pyast.ImportFrom)
+            if block or isinstance(previous, (pyast.FunctionDef, pyast.ClassDef)):
+                out.append("\n\n")
+            elif isinstance(previous, imports) and not isinstance(node, imports):
+                out.append("\n")
+        out.append(pyast.get_source_segment(text, node) + "\n")
+    return "".join(out)
 
 
 def generate_python(ps: ir.PolicySet) -> str:
