@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import attrs
 
@@ -153,9 +153,6 @@ def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None) ->
 
 
 # ---- the public policy set ------------------------------------------------------------------------
-
-DecideFn = Callable[[Mapping[str, Any]], Decision]
-
 
 class PolicySet:
     """A loaded, checked policy set. Load once; `decide` is cheap and thread-safe.
