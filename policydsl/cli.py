@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import enum
 import io
+import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -345,5 +346,19 @@ def explain(code: str) -> None:
     click.echo(f"{code.upper()}: {meaning}")
 
 
+def run() -> None:
+    """The installed `policydsl` command: `main`, with a last guard so that even a bug in
+    policydsl reaches the user as one line, not a traceback (POLICYDSL_DEBUG=1 shows it).
+    Tests call `main` directly, so a crash there still fails loudly."""
+    try:
+        main()
+    except Exception as exc:  # noqa: BLE001 - the outermost boundary
+        if os.environ.get("POLICYDSL_DEBUG"):
+            raise
+        click.echo(f"policydsl: internal error ({type(exc).__name__}: {exc}); this is a bug in policydsl, "
+                   f"please report it with the input (set POLICYDSL_DEBUG=1 for the traceback)", err=True)
+        sys.exit(ExitCode.ERROR)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    run()

@@ -336,3 +336,22 @@ def mutations(draw) -> str:
 @given(mutations())
 def test_check_mutated_baseline(text):
     check_text(text.encode("utf-8"))
+
+
+def test_the_installed_command_turns_an_internal_error_into_one_line(monkeypatch, capsys):
+    """`policydsl` (cli.run) never shows a traceback, even for a bug; POLICYDSL_DEBUG re-raises."""
+    import policydsl.cli as cli
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli, "main", broken)
+    monkeypatch.delenv("POLICYDSL_DEBUG", raising=False)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.run()
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "internal error (RuntimeError: boom)" in err and "Traceback" not in err
+    monkeypatch.setenv("POLICYDSL_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="boom"):
+        cli.run()
