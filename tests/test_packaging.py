@@ -52,7 +52,8 @@ def test_wheel_contains_the_grammar_and_the_baseline(wheel):
             (ROOT / "policies" / "platform" / "after_sales.policy").read_bytes()
         assert {"policydsl/__init__.py", "policydsl/syntax.py", "policydsl/semantics/analyzer.py"} <= names
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
-        assert "policydsl = policydsl.cli:main" in zf.read(entry_points).decode()
+        # The installed command is the guarded `run` (internal errors become one line), not bare `main`.
+        assert "policydsl = policydsl.cli:run" in zf.read(entry_points).decode()
         assert not any(n.startswith("tests/") for n in names)
 
 
