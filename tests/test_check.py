@@ -487,3 +487,53 @@ def test_implied_atoms_are_implied():
     f = logic.conj([x_le_5, x_ge_4, e_ab])
     implied = logic.implied_atoms(f, {x_le_2: True, e_a: True}, _DOMAINS)
     assert implied == {x_le_5: True, x_ge_4: False, e_ab: True}
+
+
+@settings(max_examples=300, deadline=None)
+@given(f=_formulas, g=_formulas)
+def test_completion_decides_only_what_is_true(f, g):
+    """A completion of a model of f that makes g True (False) proves f ∧ g (f ∧ ¬g) satisfiable,
+    and it keeps every atom the model assigned."""
+    model = logic.solve(f, _DOMAINS)
+    if model is None:
+        return
+    here = logic.Completion(model, _DOMAINS)
+    assert here.holds(f) is not False
+    for atom, value in model.atoms.items():
+        assert here.atom(atom) is value
+    verdict = here.holds(g)
+    if verdict is True:
+        assert logic.satisfiable(logic.conj([f, g]), _DOMAINS)
+    elif verdict is False:
+        assert logic.satisfiable(logic.conj([f, logic.neg(g)]), _DOMAINS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(f=_formulas)
+def test_necessary_literals_are_necessary(f):
+    for atom, value in logic.necessary_literals(f):
+        assert not logic.satisfiable(logic.conj([f, atom if not value else logic.neg(atom)]), _DOMAINS)
+
+
+def test_shadow_check_is_linear_in_independent_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """PD305 over rules on disjoint regions: the competitors of each rule are ruled out by index
+    lookup, so no query the warning search solves grows with the number of rules."""
+    from policydsl.check import favourability
+
+    n = 60
+    rules = "\n".join(f"rule promise_{i} cites G1\n  when order.agreed_service_days == {i}\n"
+                      f"  then must reopen_after_sales" for i in range(n))
+    path = tmp_path / "many.policy"
+    path.write_text(f'merchant policy "m" version "1" extends "{BASELINE_NAME}"\n\n{rules}\n', encoding="utf-8")
+    sizes: list[int] = []
+    real_solve = favourability.solve
+
+    def measured(f, domains):
+        sizes.append(len(logic.atoms_of(f)))
+        return real_solve(f, domains)
+
+    monkeypatch.setattr(favourability, "solve", measured)
+    warnings = favourability.rule_warnings(merchant_set(path))
+    assert warnings == []  # each promise decides `reopen_after_sales` somewhere of its own
+    assert n <= len(sizes) <= 2 * n
+    assert max(sizes) < n  # an eager query would hold the other 59 promises' atoms

@@ -278,3 +278,30 @@ def test_fast_satisfiable_agrees_with_the_plain_search_on_checker_queries(spec: 
     for action in ACTIONS:
         q = _query(enc_b, enc_m, action)
         assert logic.satisfiable(q, domains) == (logic.solve(q, domains) is not None), action
+
+
+@settings(max_examples=examples(0.15), **SLOW_OK)
+@given(spec=any_specs)
+def test_lazy_shadow_warning_agrees_with_the_eager_query(spec: MerchantSpec):
+    """PD305 ("never changes a decision") is decided lazily, excluding competitors as models show
+    them (favourability._decides); on random policies it must give the same verdict as one query
+    that excludes every competitor at once."""
+    from policydsl.check import logic
+    from policydsl.check.encode import Encoder, domains_for
+    from policydsl.check.favourability import rule_warnings
+
+    _, ps = load_spec(spec)
+    enc, domains = Encoder(ps), domains_for(ps)
+
+    def eager_decides(rule: ir.Rule, effect: ir.Effect) -> bool:
+        polarity = ps.action(effect.action).polarity
+        rank = ir.modality_rank(polarity, effect.modality)
+        others = logic.disj(enc.active(s) for s, m in enc.givers(effect.action)
+                            if s.name != rule.name and ir.modality_rank(polarity, m) >= rank)
+        return logic.satisfiable(logic.conj([enc.active(rule), logic.neg(others)]), domains)
+
+    expected = {r.name for r in ps.rules if r.source == ir.MERCHANT and not r.overrides and not r.replaces
+                and logic.satisfiable(enc.cond(r.condition), domains)
+                and not any(eager_decides(r, e) for e in r.effects)}
+    flagged = {d.message.split("`")[1] for d in rule_warnings(ps) if d.code == "PD305"}
+    assert flagged == expected

@@ -66,6 +66,16 @@ class Encoder:
     ps: ir.PolicySet
     _periods: dict[tuple[str, str], Formula] = attrs.Factory(dict)
     _rules: dict[str, Formula] = attrs.Factory(dict)
+    _givers: dict[str, list[tuple[ir.Rule, str]]] = attrs.field(init=False, factory=dict)
+    _overriders: dict[str, list[ir.Rule]] = attrs.field(init=False, factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        # Indexed once, in set order, so `active` and `givers` cost no scan of every rule.
+        for r in self.ps.rules:
+            for e in r.effects:
+                self._givers.setdefault(e.action, []).append((r, e.modality))
+            for victim in r.overrides:
+                self._overriders.setdefault(victim, []).append(r)
 
     # ---- conditions ---------------------------------------------------------------------
     def cond(self, c: ir.Cond) -> Formula:
@@ -161,13 +171,14 @@ class Encoder:
     def active(self, rule: ir.Rule) -> Formula:
         """The rule fired and no fired rule overrides it."""
         if rule.name not in self._rules:
-            overriders = [r for r in self.ps.rules if rule.name in r.overrides]
+            overriders = self._overriders.get(rule.name, [])
             self._rules[rule.name] = conj([self.cond(rule.condition),
                                            neg(disj(self.cond(o.condition) for o in overriders))])
         return self._rules[rule.name]
 
     def givers(self, action: str) -> list[tuple[ir.Rule, str]]:
-        return [(r, e.modality) for r in self.ps.rules for e in r.effects if e.action == action]
+        """The rules giving `action`, each with its modality, in set order."""
+        return self._givers.get(action, [])
 
     def rank_at_least(self, action: str, k: int, *, present_only: bool = False) -> Formula:
         """The decision's modality for `action` ranks ≥ k (present_only: and the action is given)."""

@@ -27,7 +27,8 @@ import attrs
 from policydsl import ir
 from policydsl.check.counterexample import facts_from_model
 from policydsl.check.encode import Encoder, Undecidable, domains_for
-from policydsl.check.logic import Domains, EnumAtom, conj, disj, neg, satisfiable, solve
+from policydsl.check.logic import (ZERO, Atom, Completion, DiffAtom, Domains, EnumAtom, Formula, conj, disj,
+                                   necessary_literals, neg, satisfiable, solve)
 from policydsl.diagnostics import Diagnostic, Severity
 from policydsl.evaluator import effective_rank, outcome, void_merchant_rules
 from policydsl.facts import validate
@@ -362,6 +363,19 @@ def violation_diagnostic(ps: ir.PolicySet, v: Violation) -> Diagnostic:
 def rule_warnings(ps: ir.PolicySet) -> list[Diagnostic]:
     enc = Encoder(ps)
     domains = domains_for(ps)
+    index: dict[tuple[str, int], Competitors] = {}  # (action, rank) -> the rules giving at least that
+
+    def competitors(action: str, rank: int) -> Competitors:
+        if (action, rank) not in index:
+            polarity = ps.action(action).polarity
+            index[action, rank] = Competitors([(s.name, enc.active(s)) for s, m in enc.givers(action)
+                                               if ir.modality_rank(polarity, m) >= rank])
+        return index[action, rank]
+
+    def decides(rule: ir.Rule, effect: ir.Effect) -> bool:
+        rank = ir.modality_rank(ps.action(effect.action).polarity, effect.modality)
+        return _decides(enc.active(rule), rule.name, competitors(effect.action, rank), domains)
+
     out: list[Diagnostic] = []
     for r in ps.rules:
         if r.source != ir.MERCHANT:
@@ -369,16 +383,73 @@ def rule_warnings(ps: ir.PolicySet) -> list[Diagnostic]:
         if not satisfiable(enc.cond(r.condition), domains):
             out.append(Diagnostic(code="PD304", severity=Severity.WARNING, span=r.span,
                                   message=f"rule `{r.name}` never fires: no facts satisfy its condition"))
-        elif not r.overrides and not r.replaces and not any(_decides(enc, ps, r, e, domains) for e in r.effects):
+        elif not r.overrides and not r.replaces and not any(decides(r, e) for e in r.effects):
             out.append(Diagnostic(code="PD305", severity=Severity.WARNING, span=r.span,
                                   message=f"rule `{r.name}` never changes a decision: wherever it fires, other "
                                           f"rules already give each of its actions at least the same modality"))
     return out
 
 
-def _decides(enc: Encoder, ps: ir.PolicySet, rule: ir.Rule, effect: ir.Effect, domains: Domains) -> bool:
-    polarity = ps.action(effect.action).polarity
-    rank = ir.modality_rank(polarity, effect.modality)
-    others = disj(enc.active(s) for s, m in enc.givers(effect.action)
-                  if s.name != rule.name and ir.modality_rank(polarity, m) >= rank)
-    return satisfiable(conj([enc.active(rule), neg(others)]), domains)
+def _decides(mine: Formula, name: str, competitors: "Competitors", domains: Domains) -> bool:
+    """Whether some facts make `mine` (rule `name` active) true and no competitor other than
+    `name` itself. Decided lazily: solve with the competitors found so far excluded, find which
+    others are active at (a completion of) the model found, exclude those, and repeat. Exact: it
+    stops with a model at which no competitor is active, or with none. A rule over a region of
+    its own costs one solve and a few index lookups, not a formula over every rule on the action."""
+    excluded: dict[int, Formula] = {}
+    while True:
+        model = solve(conj([mine, neg(disj(excluded.values()))]), domains)
+        if model is None:
+            return False
+        here = Completion(model, domains)
+        clashing = {i: f for i, owner, f in competitors.possibly_true(here)
+                    if owner != name and i not in excluded and here.holds(f) is not False}
+        if not clashing:
+            return True
+        excluded.update(clashing)
+
+
+class Competitors:
+    """Formulas indexed by a literal each of them requires (an enum fact in a set of values, or an
+    integer variable at one value), so that a completion skips, by lookup, every formula whose
+    required literal it makes False; only the rest are evaluated."""
+
+    def __init__(self, formulas: list[tuple[str, Formula]]) -> None:
+        self.formulas = formulas  # (owner, formula)
+        self._by_enum: dict[str, dict[str, list[int]]] = {}
+        self._by_point: dict[str, dict[int, list[int]]] = {}
+        self._rest: list[int] = []
+        for i, (_, f) in enumerate(formulas):
+            literals = necessary_literals(f)
+            point = _pinned(literals)
+            enum = next((a for a, value in literals if value and isinstance(a, EnumAtom)), None)
+            if point is not None:
+                var, at = point
+                self._by_point.setdefault(var, {}).setdefault(at, []).append(i)
+            elif enum is not None:
+                for v in enum.values:
+                    self._by_enum.setdefault(enum.path, {}).setdefault(v, []).append(i)
+            else:
+                self._rest.append(i)
+
+    def possibly_true(self, here: Completion) -> list[tuple[int, str, Formula]]:
+        """The formulas not ruled out at `here` by their indexed literal, in their order."""
+        picked = set(self._rest)
+        for path, by_value in self._by_enum.items():
+            picked.update(by_value.get(here.enum(path), ()))
+        for var, by_value in self._by_point.items():
+            at = here.integer(var)
+            if at is None:
+                picked.update(i for ids in by_value.values() for i in ids)
+            else:
+                picked.update(by_value.get(at, ()))
+        return [(i, *self.formulas[i]) for i in sorted(picked)]
+
+
+def _pinned(literals: list[tuple[Atom, bool]]) -> tuple[str, int] | None:
+    """(x, c) when the literals require x == c (both x - 0 <= c and 0 - x <= -c)."""
+    upper = {(a.u, a.c) for a, value in literals if value and isinstance(a, DiffAtom) and a.v == ZERO}
+    for a, value in literals:
+        if value and isinstance(a, DiffAtom) and a.u == ZERO and (a.v, -a.c) in upper:
+            return a.v, -a.c
+    return None

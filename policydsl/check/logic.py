@@ -308,6 +308,74 @@ def _consistent(atom: Atom, assignment: Mapping[Atom, bool], domains: Domains) -
     return True
 
 
+class Completion:
+    """One total assignment extending a model: the model's atoms; each enum fact at the first
+    value (domain order) its assigned atoms leave; integer variables at the model's least
+    solution; every other bool or null atom False. It agrees with every theory, so a formula
+    the model satisfies, conjoined with any formula False here, is satisfiable."""
+
+    def __init__(self, model: Model, domains: Domains) -> None:
+        self.model = model
+        self.domains = domains
+        self._enums: dict[str, str] = {}
+        self._ints = {ZERO: 0, **model.integers}
+
+    def enum(self, path: str) -> str:
+        if path not in self._enums:
+            allowed = set(self.domains.enums[path])
+            for atom, value in self.model.atoms.items():
+                if isinstance(atom, EnumAtom) and atom.path == path:
+                    allowed = allowed & atom.values if value else allowed - atom.values
+            self._enums[path] = next(v for v in self.domains.enums[path] if v in allowed)
+        return self._enums[path]
+
+    def integer(self, var: str) -> int | None:
+        """The variable's value, or None where the model does not fix one."""
+        return self._ints.get(var)
+
+    def atom(self, atom: Atom) -> bool | None:
+        assigned = self.model.atoms.get(atom)
+        if assigned is not None:
+            return assigned
+        if isinstance(atom, EnumAtom):
+            return self.enum(atom.path) in atom.values
+        if isinstance(atom, DiffAtom):
+            u, v = self.integer(atom.u), self.integer(atom.v)
+            return None if u is None or v is None else u - v <= atom.c
+        return False
+
+    def holds(self, f: Formula) -> bool | None:
+        """`f` here: True or False, or None (unknown) where an atom reads an integer variable
+        the model has no value for."""
+        if f is True or f is False:
+            return f
+        if isinstance(f, (And, Or)):
+            decisive = isinstance(f, Or)  # the value that settles the connective
+            unknown = False
+            for item in f.items:
+                value = self.holds(item)
+                if value is decisive:
+                    return decisive
+                unknown = unknown or value is None
+            return None if unknown else not decisive
+        if isinstance(f, Not):
+            inner = self.holds(f.item)
+            return None if inner is None else not inner
+        return self.atom(f)
+
+
+def necessary_literals(f: Formula) -> list[tuple[Atom, bool]]:
+    """The atoms (with their value) that every model of `f` must give: its top-level conjuncts."""
+    items = f.items if isinstance(f, And) else (f,)
+    out: list[tuple[Atom, bool]] = []
+    for item in items:
+        if isinstance(item, Not) and not isinstance(item.item, (And, Or, Not, bool)):
+            out.append((item.item, False))
+        elif not isinstance(item, (And, Or, Not, bool)):
+            out.append((item, True))
+    return out
+
+
 def satisfiable(f: Formula, domains: Domains) -> bool:
     """Whether `f` has a model: the same answer as `solve(f, domains) is not None`, found faster.
 
