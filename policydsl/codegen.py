@@ -494,11 +494,15 @@ class _Generator:
         for i, r in enumerate(side.ps.rules):
             for victim in r.overrides:
                 overriders.setdefault(victim, []).append(i)
-        suppressors: dict[str, str] = {}
+        suppressors: dict[str, str] = {}  # victim -> variable: the fired overriders' names, or None
         for victim, rules in overriders.items():
             name = suppressors[victim] = self.fresh("x")
-            chain = " else ".join(f"{lit(side.ps.rules[i].name)} if {fired[i]}" for i in rules)
-            self.emit(f"{name} = {chain} else None")
+            first, *more = rules
+            self.emit(f"{name} = {lit(side.ps.rules[first].name)} if {fired[first]} else None")
+            for i in more:
+                rule = lit(side.ps.rules[i].name)
+                with self.out.when(fired[i]):
+                    self.emit(f"{name} = {rule} if {name} is None else {name} + {lit(', ')} + {rule}")
         return fired, suppressors
 
     def candidates(self, side: _Side, fired: list[str], suppressors: dict[str, str]) -> dict[str, list[Candidate]]:
@@ -613,7 +617,7 @@ class _Generator:
             self.emit(f"{flags[a]} = {test}")
             floors[a] = floor
         for a in contested:
-            self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, suppressors)
+            self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, fired)
         return chosen, {a: c for a, c in cands.items() if a not in chosen}
 
     def effective(self, side: _Side, action: str, chosen: dict[str, _Chosen]) -> str:
@@ -628,15 +632,15 @@ class _Generator:
         return f"max({', '.join(parts)})"
 
     def override(self, action: str, flag: str, floor: str, cands: list[Candidate], mine: _Chosen, base: _Chosen,
-                 base_fired: list[str], suppressors: dict[str, str]) -> None:
+                 base_fired: list[str], mine_fired: list[str]) -> None:
         """G3: where the merchant's decision on `action` is less favourable than the baseline's,
         report why (the evaluator's `void_merchant_rules`) and apply the baseline's entry."""
         ps = self.ps
         merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
-        overriders: dict[str, list[str]] = {}
-        for r in ps.rules:
+        overriders: dict[str, list[int]] = {}
+        for i, r in enumerate(ps.rules):
             for victim in r.overrides:
-                overriders.setdefault(victim, []).append(r.name)
+                overriders.setdefault(victim, []).append(i)
         replaced = {old: r.name for r in ps.rules for old in r.replaces}
         relevant = set(self.mine.covers.get(action, (action,)))
         settings = [f"set {p.name}" for p in ps.params if p.source == ir.MERCHANT and p.value != p.platform_default]
@@ -646,12 +650,10 @@ class _Generator:
         for r, fired in zip(self.base.ps.rules, base_fired):
             if fired == "False" or not any(e.action in relevant for e in r.effects):
                 continue
-            mine_overriders = [n for n in overriders.get(r.name, ()) if n in merchant_rules]
-            if mine_overriders:  # merchant rules that suppressed this baseline rule
-                x = suppressors[r.name]
-                test = (f"{x} is not None" if len(mine_overriders) == len(overriders[r.name])
-                        else f"{x} in {{{', '.join(lit(n) for n in mine_overriders)}}}")
-                adds.append((test if fired == "True" else f"{fired} and {test}", x))
+            for i in overriders.get(r.name, ()):  # merchant rules that suppressed this baseline rule
+                if ps.rules[i].name in merchant_rules and mine_fired[i] != "False":
+                    both = " and ".join(dict.fromkeys(f for f in (fired, mine_fired[i]) if f != "True")) or "True"
+                    adds.append((both, lit(ps.rules[i].name)))
             if r.name in replaced:  # the merchant rule that replaced it
                 adds.append((fired, lit(replaced[r.name])))
         givers = [(f, rule, e) for f, rule, e in cands if rule.source == ir.MERCHANT]

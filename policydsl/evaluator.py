@@ -48,7 +48,7 @@ class Outcome:
 
     scenarios: tuple[str, ...]
     fired: tuple[ir.Rule, ...]
-    suppressed: dict[str, str]  # rule name -> the rule that overrode it
+    suppressed: dict[str, tuple[str, ...]]  # rule name -> the fired rules that override it, in set order
     chosen: dict[str, tuple[str, tuple[ir.Rule, ...]]]  # action -> (modality, rules giving it)
     periods: dict[str, PeriodState]
 
@@ -150,10 +150,10 @@ def outcome(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Outcome:
     run = _Run(ps, facts)
     scenarios = tuple(s.clause for s in ps.scenarios if run.cond(s.condition))
     fired = tuple(r for r in ps.rules if run.cond(r.condition))
-    suppressed: dict[str, str] = {}
+    suppressed: dict[str, tuple[str, ...]] = {}
     for r in fired:
         for victim in r.overrides:
-            suppressed.setdefault(victim, r.name)
+            suppressed[victim] = suppressed.get(victim, ()) + (r.name,)
     chosen: dict[str, tuple[str, tuple[ir.Rule, ...]]] = {}
     for r in fired:
         if r.name in suppressed:
@@ -233,7 +233,7 @@ def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: 
     relevant = set(ps.covered_by(action))
     victims = {r.name for r in base.fired if any(e.action in relevant for e in r.effects)}
     replaced = {old: r.name for r in ps.rules for old in r.replaces}
-    names = {mine.suppressed[v] for v in victims if v in mine.suppressed} & merchant_rules
+    names = {name for v in victims for name in mine.suppressed.get(v, ())} & merchant_rules
     names |= {replaced[v] for v in victims if v in replaced}
     if not names and action in mine.chosen:
         floor = effective_rank(ps.baseline, base.chosen, action)
@@ -286,7 +286,7 @@ def _trace(ps: ir.PolicySet, o: Outcome, facts: Mapping[str, Any]) -> tuple[str,
     for r in o.fired:
         read = ", ".join(f"{p}={_show(facts[p], ps, p)}" for p in r.reads)
         effects = ", ".join(f"{e.modality} {e.action}" for e in r.effects)
-        status = f"suppressed by {o.suppressed[r.name]}" if r.name in o.suppressed else f"gives {effects}"
+        status = f"suppressed by {', '.join(o.suppressed[r.name])}" if r.name in o.suppressed else f"gives {effects}"
         lines.append(f"{r.source} rule {r.name} fired [{read}]: {status}")
     return tuple(lines)
 

@@ -372,13 +372,14 @@ MASKED = {
         "  then must accept_request\n"
         "rule m2 cites M1\n  when negotiation.stage == open\n  then must_not accept_request\n",
         {("m1", "accept_request")}),
-    # m1 suppresses the prohibition first wherever m2 would; the evaluator blames m1.
+    # m1 and m2 both suppress the prohibition where m2 fires: both are void (G3) and both are
+    # reported in one run, each with a counterexample whose `overridden` names it.
     "second_suppressor": (
         "rule m1 cites M1 overrides never_refuse_outright\n  when request.product_used\n"
         "  then may refuse_outright, must soothe_buyer\n"
         "rule m2 cites M1 overrides never_refuse_outright\n  when request.product_used and request.reason == quality\n"
         "  then may refuse_outright, must soothe_buyer\n",
-        {("m1", "refuse_outright")}),
+        {("m1", "refuse_outright"), ("m2", "refuse_outright")}),
     # m0 overrides the S1.1 compensation, but m2 grants `should accept_request` on every fresh
     # order, which covers it: the only culprit on offer_small_compensation is m1's replacement.
     "covered_by_stronger_remedy": (

@@ -185,7 +185,7 @@ def _load(path: Path) -> ir.PolicySet:
 def own_merchants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     directory = tmp_path_factory.mktemp("codegen-merchants")
     out = {}
-    for name, text in (("generous", GENEROUS), ("stingy", STINGY)):
+    for name, text in (("generous", GENEROUS), ("stingy", STINGY), ("two_suppressors", TWO_SUPPRESSORS)):
         out[name] = directory / f"{name}.policy"
         out[name].write_text(text, encoding="utf-8")
     return out
@@ -196,7 +196,7 @@ def _no_disk_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYDSL_CACHE_DIR", "")
 
 
-SETS = ["baseline", "generous", "stingy", *(p.name for p in MERCHANTS)]
+SETS = ["baseline", "generous", "stingy", "two_suppressors", *(p.name for p in MERCHANTS)]
 
 
 @pytest.fixture(scope="module", params=SETS)
@@ -241,6 +241,38 @@ def test_g3_is_exercised(own_merchants: dict[str, Path]) -> None:
              "negotiation": {"stage": "open"}}
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("no_reopen", "reopen_after_sales")]
+    assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
+
+
+TWO_SUPPRESSORS = """merchant policy "codegen-two-suppressors" version "1" extends "wechat-channels-after-sales"
+rule refuse cites G1 overrides never_refuse_outright
+  when request.product_used
+  then must soothe_buyer, may refuse_outright
+rule refuse_again cites G1 overrides never_refuse_outright
+  when request.product_used and request.reason == no_reason
+  then may refuse_outright
+"""
+
+
+def test_every_firing_suppressor_is_void(tmp_path: Path) -> None:
+    """Two merchant rules override the same prohibition and both fire: G3 voids both, and the
+    trace and `overridden` name both, identically in both engines."""
+    path = tmp_path / "two.policy"
+    path.write_text(TWO_SUPPRESSORS, encoding="utf-8")
+    ps = _load(path)
+    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
+                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
+                       "sanbao_covered": False, "agreed_service_days": None},
+             "request": {"at": "2026-11-01T10:00:00+08:00", "type": "return_refund", "reason": "no_reason",
+                         "product_used": True, "quality_issue": False, "damage_cause": "none", "evidence": "none"},
+             "negotiation": {"stage": "open"}}
+    expected = evaluate(ps, validate(facts, ps))
+    assert [(o.rule, o.action) for o in expected.overridden] == [("refuse, refuse_again", "refuse_outright")]
+    assert any(line.endswith("suppressed by refuse, refuse_again") for line in expected.trace)
+    assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
+    facts["request"]["reason"] = "quality"  # only `refuse` fires
+    expected = evaluate(ps, validate(facts, ps))
+    assert [(o.rule, o.action) for o in expected.overridden] == [("refuse", "refuse_outright")]
     assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
 
 

@@ -176,8 +176,7 @@ class _Blame:
     formulas over the facts. Exact, given that the merchant set is less favourable on `action`:
 
     1. merchant rule r is named if a baseline rule v giving `action` (or a remedy covering it)
-       fires in the baseline and r `replaces` v, or r is the first fired rule (in set order) that
-       `overrides` v;
+       fires in the baseline and r `replaces` v, or r fires and `overrides` v;
     2. otherwise, r is named if it is active and gives the modality chosen for `action`;
     3. otherwise the merchant's parameter settings are named.
     """
@@ -197,12 +196,8 @@ class _Blame:
         """Case 1 for `rule`."""
         victims = self._victims
         parts = [self.enc_b.cond(victims[v].condition) for v in rule.replaces if v in victims]
-        for v in rule.overrides:
-            if v in victims:
-                index = self.ps.rules.index(rule)
-                earlier = [o for o in self.ps.rules[:index] if v in o.overrides]
-                parts.append(conj([self.enc_b.cond(victims[v].condition), self.enc_m.cond(rule.condition),
-                                   neg(disj(self.enc_m.cond(o.condition) for o in earlier))]))
+        parts += [conj([self.enc_b.cond(victims[v].condition), self.enc_m.cond(rule.condition)])
+                  for v in rule.overrides if v in victims]
         return disj(parts)
 
     def gives(self, rule: ir.Rule):
