@@ -160,6 +160,7 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
     flat: dict = {}
     declared = {f[0]: f for f in facts}
     prefixes = {".".join(p.split(".")[:i]) for p in declared for i in range(1, p.count(".") + 1)}
+    broken: list[str] = []  # groups given as something other than an object: their facts are not "missing"
 
     def walk(node: Mapping, prefix: str) -> None:
         for key, value in node.items():
@@ -170,7 +171,10 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
                 if isinstance(value, Mapping):
                     walk(value, path + ".")
                 else:
-                    err("PD404", path, f"`{path}` must be a JSON object holding facts, got {_kind_of(value)}")
+                    inside = sorted({p[len(path) + 1:].split(".")[0] for p in declared if p.startswith(path + ".")})
+                    err("PD404", path, f"`{path}` must be a JSON object holding facts ({', '.join(inside)}), "
+                                       f"got {_kind_of(value)}")
+                    broken.append(path + ".")
             else:
                 err("PD403", path, f"unknown fact `{path}`",
                     _did_you_mean(path, [*declared, *prefixes]) or "remove it; only declared facts are accepted")
@@ -180,6 +184,8 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
     out: dict = {}
     for path, kind, nullable, values in facts:
         if path not in flat:
+            if broken and path.startswith(tuple(broken)):
+                continue
             err("PD402", path, f"missing fact `{path}` ({_expected_phrase(kind, nullable, values)})")
             continue
         value = flat[path]

@@ -58,7 +58,7 @@ BAD_INPUTS = {
                                 "`order.paid_at` must be an RFC 3339 timestamp with offset, got null"),
     "enum given as a number": ({"request.type": 1}, "PD404", "request.type", "`request.type` must be a string"),
     "object where a group is expected": ({"negotiation": "open"}, "PD404", "negotiation",
-                                         "`negotiation` must be a JSON object holding facts, got the string \"open\""),
+                                         "`negotiation` must be a JSON object holding facts (stage), got the string \"open\""),
     "unknown enum value": ({"request.reason": "no-reason"}, "PD405", "request.reason",
                            "`request.reason` has no value `no-reason`; expected one of no_reason, quality"),
     "unknown category": ({"order.category": "furniture"}, "PD405", "order.category",
@@ -93,6 +93,11 @@ def test_bad_facts_are_input_errors_naming_the_fact(baseline, case):
     d = one(problems(baseline, broken(changes)), code)
     assert f"`{path}`" in d.message
     assert words in d.message
+
+
+def test_a_group_that_is_not_an_object_is_one_error_not_also_its_missing_facts(baseline):
+    found = problems(baseline, broken({"negotiation": "open"}))
+    assert [d.code for d in found] == ["PD404"] and "`negotiation`" in found[0].message
 
 
 def key_position(text: str, path: str) -> tuple[int, int, str]:
