@@ -296,6 +296,15 @@ def test_pd206_unknown_type():
     assert d.message == "unknown type `boolean`" and d.hint == "did you mean `bool`?"
 
 
+def test_pd206_unknown_fact_type_is_the_only_error_for_that_fact():
+    """The baseline's `request.reason` is read by many rules and tests; misspelling its type must
+    give the one PD206 at the declaration, not a PD201 "unknown fact" at every use."""
+    text = edit_baseline("fact request.reason: request_reason", "fact request.reason: request_reasons")
+    assert text.count("request.reason") > 5
+    d = single(text, "PD206")
+    assert underlined(d) == "request_reasons" and d.hint == "did you mean `request_reason`?"
+
+
 def test_pd206_merchant_sets_parameter_for_unknown_category():
     d = single(MERCHANT_HEADER + "set no_reason_days for fresh_fod = 10 days\n", "PD206", merchant=True)
     assert where(d) == (2, 24)

@@ -84,6 +84,7 @@ class _Analyzer:
         self.enums: dict[str, tuple[str, ...]] = {}
         self.groups: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.facts: dict[str, ir.Fact] = {}
+        self.untyped_facts: set[str] = set()  # declared with an unknown type: already reported, so not unknown
         self.orderings: list[ir.Ordering] = []
         self.params: dict[str, ast.ParamDecl] = {}
         self.param_kinds: dict[str, str] = {}
@@ -108,6 +109,8 @@ class _Analyzer:
         self.diags.append(Diagnostic(code=code, message=message, span=span, hint=hint))
 
     def unknown(self, code: str, kind: str, name: str, span: Span | None, candidates: Iterable[str]) -> None:
+        if name in self.untyped_facts:
+            return  # its declaration's PD206 is the one error worth reading
         self.error(code, f"unknown {kind} `{name}`", span, did_you_mean(name, candidates))
 
     # ---- entry ---------------------------------------------------------------------
@@ -200,6 +203,7 @@ class _Analyzer:
                            values=self.enums[type_name])
         else:
             self.unknown("PD206", "type", type_name, d.type.name.span, [*BUILTIN_TYPES, *self.enums])
+            self.untyped_facts.add(d.path.dotted)
             return
         if len(d.path.segments) < 2:
             self.error("PD201", f"fact `{d.path.dotted}` needs a dotted path such as `order.{d.path.dotted}`", d.path.span,
