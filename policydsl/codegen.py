@@ -277,6 +277,8 @@ class _Code(str):
 
 
 Candidate = tuple[str, ir.Rule, ir.Effect]  # (active flag expression, rule, effect)
+Origin = tuple[str, str]  # the policy element a generated line is code for: (kind, name), e.g. ("rule", "r1")
+NO_ORIGIN: Origin = ("", "")
 
 
 class _Writer:
@@ -285,9 +287,22 @@ class _Writer:
     def __init__(self, depth: int = 1) -> None:
         self.lines: list[str] = []
         self.depth = depth
+        self.origin: Origin = NO_ORIGIN
+        self.marks: list[tuple[int, Origin]] = []  # (index of the first line, origin) where the origin changes
 
     def emit(self, text: str) -> None:
+        if not self.marks or self.marks[-1][1] != self.origin:
+            self.marks.append((len(self.lines), self.origin))
         self.lines.append("    " * self.depth + text)
+
+    @contextmanager
+    def at(self, kind: str, name: str) -> Iterator[None]:
+        """Lines emitted inside are code for the policy element (kind, name): the line map."""
+        previous, self.origin = self.origin, (kind, name)
+        try:
+            yield
+        finally:
+            self.origin = previous
 
     @contextmanager
     def block(self, header: str) -> Iterator[None]:
@@ -483,12 +498,13 @@ class _Generator:
         """Fired flags of the side's rules, and for each overridden rule name a local naming the
         first fired rule that overrides it (None when none fired)."""
         fired = []
-        for key in keys:
-            text = self.expr(key)
-            if not _simple(text):
-                name = self.fresh("g")
-                self.emit(f"{name} = {text}")
-                text = name
+        for rule, key in zip(side.ps.rules, keys):
+            with self.out.at("rule" if side is self.mine else "baseline rule", rule.name):
+                text = self.expr(key)
+                if not _simple(text):
+                    name = self.fresh("g")
+                    self.emit(f"{name} = {text}")
+                    text = name
             fired.append(text)
         overriders: dict[str, list[int]] = {}
         for i, r in enumerate(side.ps.rules):
@@ -511,7 +527,8 @@ class _Generator:
         for r, flag in zip(side.ps.rules, fired):
             if flag != "False" and r.name in suppressors:
                 name = self.fresh("g")
-                self.emit(f"{name} = {flag} and {suppressors[r.name]} is None")
+                with self.out.at("rule", r.name):
+                    self.emit(f"{name} = {flag} and {suppressors[r.name]} is None")
                 flag = name
             for eff in r.effects:
                 if eff.action not in out:
@@ -600,8 +617,12 @@ class _Generator:
                     raise CodegenError(f"remedy subsumption lists `{s}`, which is not a declared pro_buyer action")
         contested = [a for a in cands if not set(covering[a]) <= same]
         ranked = [s for s in cands if any(s in covering[a] for a in contested)]  # in declaration order
-        chosen = {a: self.choose(mine, a, cands[a]) for a in ranked}
-        base_chosen = {a: chosen[a] if a in same else self.choose(base, a, base_cands[a]) for a in ranked}
+        chosen: dict[str, _Chosen] = {}
+        base_chosen: dict[str, _Chosen] = {}
+        for a in ranked:
+            with self.out.at("action", a):
+                chosen[a] = self.choose(mine, a, cands[a])
+                base_chosen[a] = chosen[a] if a in same else self.choose(base, a, base_cands[a])
         self.emit("ov = []")
         flags, floors = {}, {}
         for a in contested:  # every comparison reads the decisions before any override
@@ -617,7 +638,8 @@ class _Generator:
             self.emit(f"{flags[a]} = {test}")
             floors[a] = floor
         for a in contested:
-            self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, fired)
+            with self.out.at("action", a):
+                self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, fired)
         return chosen, {a: c for a, c in cands.items() if a not in chosen}
 
     def effective(self, side: _Side, action: str, chosen: dict[str, _Chosen]) -> str:
@@ -688,15 +710,17 @@ class _Generator:
         self.mine.fact(ps.now)
 
         self.emit("# periods")
-        for key in period_keys:
-            self.period(key)
+        for p, key in zip(ps.periods, period_keys):
+            with self.out.at("period", p.name):
+                self.period(key)
         self.emit("# scenarios")
         self.emit("sc = []; tr = []")
         for s, key in zip(ps.scenarios, scenarios):
-            test = self.expr(key)
-            if test != "False":
-                with self.out.when(test):
-                    self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(f'scenario {s.clause} holds')})")
+            with self.out.at("scenario", s.clause):
+                test = self.expr(key)
+                if test != "False":
+                    with self.out.when(test):
+                        self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(f'scenario {s.clause} holds')})")
         self.emit("# rules and actions")
         fired, suppressors = self.fire(mine, rules)
         chosen, direct = self.decide_actions(fired, suppressors, base_rules)
@@ -710,11 +734,16 @@ class _Generator:
             elif direct.get(a.name):
                 self.append_action(mine, a.name, direct[a.name])
         self.emit_periods(period_keys)
-        self.emit_extension(cap, when)
+        if cap is not None:
+            with self.out.at("capability", cap.name):
+                self.emit_extension(cap, when)
+        else:
+            self.emit_extension(cap, when)
         self.emit_trace(fired, suppressors)
         self.emit("return {'scenario': sc, 'actions': acts, 'periods': per, 'extension': ext, 'overridden': ov, "
                   "'trace': tr}")
         loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
+        self.body_offset = 2 + len(loads)  # lines of the function before `self.out.lines`
         return ("def decide_validated(f: dict) -> dict:\n"
                 "    \"\"\"The decision (SPEC §3 JSON form) for flat facts that passed `validate`.\"\"\"\n"
                 + "\n".join(loads + self.out.lines))
@@ -881,6 +910,12 @@ class _Generator:
             "    \"\"\"Validate JSON-like facts (raising FactsError) and decide.\"\"\"\n"
             "    return decide_validated(validate(facts))",
         ]
+        before = "\n\n\n".join(p.rstrip("\n") for p in parts[:parts.index(decide_validated)]) + "\n\n\n"
+        first = before.count("\n") + 1 + self.body_offset  # the module line of `self.out.lines[0]`
+        line_map = tuple((first + index, kind, name) for index, (kind, name) in self.out.marks)
+        entries = "".join(f"    {lit(entry)},\n" for entry in line_map)
+        parts.append("# The line map: from each listed line of decide_validated on, the code is for this policy\n"
+                     f"# element (kind, name); policydsl.engine.origin_of reads it.\nLINE_MAP = (\n{entries})")
         return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 

@@ -14,6 +14,7 @@ validator rejects are validated again by policydsl.facts, so diagnostics keep th
 
 from __future__ import annotations
 
+import bisect
 import builtins
 import functools
 import hashlib
@@ -77,6 +78,11 @@ class InterpreterBackend:
         return evaluate(self.ir, flat).to_dict()
 
 
+class PolicyEvaluationError(RuntimeError):
+    """Compiled code failed on facts that passed validation: a bug in policydsl, reported with
+    the policy element whose code failed (from the module's line map)."""
+
+
 class CompiledBackend:
     """The policy set's generated module, compiled in memory (cached on disk)."""
 
@@ -87,8 +93,16 @@ class CompiledBackend:
         self.module = load_module(ps)
         self._validate: Callable[[Any], FlatFacts] = self.module.validate
         self._facts_error: type[Exception] = self.module.FactsError
-        self.decision_dict: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
+        self._decide: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
         self._entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] = {}  # finite: one per rule tie
+
+    def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
+        try:
+            return self._decide(flat)
+        except Exception as exc:
+            origin = origin_of(self.module, exc)
+            where = describe_origin(self.ir, origin) if origin is not None else "the generated module"
+            raise PolicyEvaluationError(f"compiled code for {where} failed: {type(exc).__name__}: {exc}") from exc
 
     def validate(self, data: Any, source: Source | None = None) -> FlatFacts:
         try:
@@ -134,8 +148,37 @@ def load_module(ps: ir.PolicySet) -> types.SimpleNamespace:
         _write_cache(key, code)
     namespace: dict[str, Any] = {"__builtins__": safe_builtins(), "__name__": "policydsl_compiled"}
     exec(code, namespace)  # code generated from the IR only; see policydsl.codegen
-    return types.SimpleNamespace(**{k: namespace[k] for k in
-                                    ("validate", "decide_validated", "decide", "FactsError", "POLICY")})
+    return types.SimpleNamespace(FILENAME=code.co_filename, **{k: namespace[k] for k in (
+        "validate", "decide_validated", "decide", "FactsError", "POLICY", "LINE_MAP")})
+
+
+def origin_of(module: types.SimpleNamespace, exc: BaseException) -> codegen.Origin | None:
+    """The policy element (kind, name) whose code in `module.decide_validated` was running when
+    `exc` was raised, from the module's LINE_MAP; None when the failure is elsewhere."""
+    line = None
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename == module.FILENAME and code.co_name == "decide_validated":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None:
+        return None
+    index = bisect.bisect_right([start for start, _, _ in module.LINE_MAP], line) - 1
+    if index < 0 or not module.LINE_MAP[index][1]:
+        return None
+    _, kind, name = module.LINE_MAP[index]
+    return kind, name
+
+
+def describe_origin(ps: ir.PolicySet, origin: codegen.Origin) -> str:
+    """`rule `r` (file:line:col)` for an element of the line map, with its span where known."""
+    kind, name = origin
+    owner = ps.baseline if kind == "baseline rule" and ps.baseline is not None else ps
+    elements = {"rule": owner.rules, "baseline rule": owner.rules, "period": ps.periods,
+                "capability": ps.capabilities, "action": ps.actions}.get(kind, ())
+    span = next((getattr(e, "span", None) for e in elements if e.name == name), None)
+    return f"{kind} `{name}`" + (f" ({span})" if span is not None else "")
 
 
 # ---- the on-disk cache ----------------------------------------------------------------------------
@@ -229,5 +272,6 @@ def _modality(text: str) -> str | None:
     return None if text == "absent" else text
 
 
-__all__ = ["ALLOWED_IMPORTS", "ENGINES", "Backend", "CompiledBackend", "InterpreterBackend", "cache_dir", "cache_key",
-           "decision_from_dict", "load_module", "make_backend", "safe_builtins"]
+__all__ = ["ALLOWED_IMPORTS", "ENGINES", "Backend", "CompiledBackend", "InterpreterBackend", "PolicyEvaluationError",
+           "cache_dir", "cache_key", "decision_from_dict", "describe_origin", "load_module", "make_backend", "origin_of",
+           "safe_builtins"]

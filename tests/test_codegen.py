@@ -590,7 +590,7 @@ def facts_for(draw: st.DrawFn, ps: ir.PolicySet) -> dict[str, Any]:
 
 
 GENERATED_NAME = re.compile(r"[a-z]\d+")
-FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "ov", "xr", "xl", "q", "data", "facts", "fmt", "POLICY",
+FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "ov", "xr", "xl", "q", "data", "facts", "fmt", "POLICY", "LINE_MAP",
                "decide", "decide_validated", "validate", "annotations", "add", *engine.SAFE_BUILTIN_NAMES}
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "open", "getattr", "setattr", "delattr", "compile", "globals",
                    "locals", "vars", "input", "breakpoint", "help"}
@@ -767,3 +767,45 @@ def test_decision_from_dict_round_trips() -> None:
                                       "evidence": "verified"},
                           "negotiation": {"stage": "compensation_rejected"}})
     assert engine.decision_from_dict(decision.to_dict()) == decision
+
+
+# ---- the line map: failures in generated code point at policy text ------------------------------
+
+def test_line_map_lists_policy_elements_in_line_order(policy_pair: tuple[PolicySet, ir.PolicySet]) -> None:
+    compiled, _ = policy_pair
+    ps, module = compiled.ir, compiled.backend.module
+    lines = [line for line, _, _ in module.LINE_MAP]
+    assert lines == sorted(set(lines))
+    source = generate_python(ps).splitlines()
+    start = next(i for i, text in enumerate(source, 1) if text.startswith("def decide_validated"))
+    end = next(i for i, text in enumerate(source, 1) if text.startswith("def decide("))
+    assert all(start < line < end for line in lines)
+    rules = {r.name for r in ps.rules}
+    known = {"rule": rules, "baseline rule": {r.name for r in ps.baseline.rules} if ps.baseline else set(),
+             "period": {p.name for p in ps.periods}, "scenario": {s.clause for s in ps.scenarios},
+             "action": {a.name for a in ps.actions}, "capability": {c.name for c in ps.capabilities}, "": {""}}
+    assert all(name in known[kind] for _, kind, name in module.LINE_MAP)
+    assert {"rule", "period", "scenario"} <= {kind for _, kind, _ in module.LINE_MAP}
+
+
+@pytest.mark.parametrize(("fact", "value", "element"), [
+    ("order.extensions_used", "three", "capability `extension`"),
+    ("order.signed_at", "not a timestamp", "period `"),
+])
+def test_a_failure_in_generated_code_names_the_policy_element(fact: str, value: Any, element: str) -> None:
+    """Facts that passed validation cannot make generated code fail; if it ever does (a bug),
+    the error names the policy element whose code failed, with its file:line:col."""
+    compiled = PolicySet(_load(BASELINE))
+    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
+                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
+                       "sanbao_covered": False, "agreed_service_days": None},
+             "request": {"at": "2026-11-01T10:00:00+08:00", "type": "return_refund", "reason": "quality",
+                         "product_used": False, "quality_issue": True, "damage_cause": "none", "evidence": "verified"},
+             "negotiation": {"stage": "open"}}
+    flat = dict(compiled.backend.validate(facts))
+    flat[fact] = value  # bypass validation on purpose
+    with pytest.raises(engine.PolicyEvaluationError) as info:
+        compiled.backend.decision_dict(flat)
+    message = str(info.value)
+    assert element in message
+    assert re.search(r"after_sales\.policy:\d+:\d+\)", message)
