@@ -528,7 +528,8 @@ class _Generator:
             if flag != "False" and r.name in suppressors:
                 name = self.fresh("g")
                 with self.out.at("rule", r.name):
-                    self.emit(f"{name} = {flag} and {suppressors[r.name]} is None")
+                    unsuppressed = f"{suppressors[r.name]} is None"
+                    self.emit(f"{name} = {unsuppressed}" if flag == "True" else f"{name} = {flag} and {unsuppressed}")
                 flag = name
             for eff in r.effects:
                 if eff.action not in out:
@@ -910,12 +911,12 @@ class _Generator:
             "    \"\"\"Validate JSON-like facts (raising FactsError) and decide.\"\"\"\n"
             "    return decide_validated(validate(facts))",
         ]
-        before = "\n\n\n".join(p.rstrip("\n") for p in parts[:parts.index(decide_validated)]) + "\n\n\n"
-        first = before.count("\n") + 1 + self.body_offset  # the module line of `self.out.lines[0]`
-        line_map = tuple((first + index, kind, name) for index, (kind, name) in self.out.marks)
+        # Lines are counted from `def decide_validated` (line 0), so the map does not move with the runtime.
+        line_map = tuple((self.body_offset + index, kind, name) for index, (kind, name) in self.out.marks)
         entries = "".join(f"    {lit(entry)},\n" for entry in line_map)
-        parts.append("# The line map: from each listed line of decide_validated on, the code is for this policy\n"
-                     f"# element (kind, name); policydsl.engine.origin_of reads it.\nLINE_MAP = (\n{entries})")
+        parts.append("# The line map: from each listed line of decide_validated on (counted from its `def`), the\n"
+                     "# code is for this policy element (kind, name); policydsl.engine.origin_of reads it.\n"
+                     f"LINE_MAP = (\n{entries})")
         return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
 

@@ -160,7 +160,7 @@ def origin_of(module: types.SimpleNamespace, exc: BaseException) -> codegen.Orig
     while tb is not None:
         code = tb.tb_frame.f_code
         if code.co_filename == module.FILENAME and code.co_name == "decide_validated":
-            line = tb.tb_lineno
+            line = tb.tb_lineno - code.co_firstlineno
         tb = tb.tb_next
     if line is None:
         return None
