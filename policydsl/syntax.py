@@ -411,7 +411,8 @@ def _expected_phrase(expected: set[str]) -> str:
     return "one of " + ", ".join(names)
 
 
-def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int) -> Diagnostic:
+def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, part: str) -> Diagnostic:
+    """The diagnostic for a Lark error in `part`, the source text from line offset_line + 1 on."""
     line = exc.line + offset_line if exc.line and exc.line > 0 else max(1, source.text.count("\n") + 1)
     column = exc.column if exc.column and exc.column > 0 else 1
     if isinstance(exc, UnexpectedCharacters):
@@ -431,6 +432,9 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int) -
                           span=point(source, line, column), hint=hint)
     if isinstance(exc, UnexpectedToken) and exc.token.type != "$END":
         tok = exc.token
+        swallowed = _keyword_taken_as_value(source, part, offset_line, tok)
+        if swallowed is not None:
+            return swallowed
         expected = set(exc.accepts or exc.expected)
         hint = _token_hint(str(tok), tok.type, expected)
         width = max(1, len(str(tok))) if "\n" not in str(tok) else 1
@@ -444,6 +448,28 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int) -
                               + (f"; expected {_expected_phrase(expected)}" if expected else ""),
                       span=point(source, last, len(text_lines[-1]) + 1),
                       hint="finish the last declaration" if expected else None)
+
+
+# An operator, then a keyword that the contextual lexer read as a name: `when x > \n then must a`.
+_OPERATOR_THEN_KEYWORD = re.compile(r"(==|!=|<=|>=|<|>|\bin)\s*\b(then|when|cites|overrides|replaces|and|or)\s*$")
+
+
+def _keyword_taken_as_value(source: Source, text: str, offset_line: int, tok: Token) -> Diagnostic | None:
+    """PD101 at a keyword that stands where a comparison's right-hand side is missing. After an
+    operator only a value is expected, so the keyword was read as a name and the error would
+    otherwise surface one token later, at something that is fine."""
+    start = getattr(tok, "start_pos", None)
+    if start is None:
+        return None
+    found = _OPERATOR_THEN_KEYWORD.search(text, 0, start)
+    if found is None:
+        return None
+    line = text.count("\n", 0, found.start(2)) + 1 + offset_line
+    column = found.start(2) - (text.rfind("\n", 0, found.start(2)) + 1) + 1
+    return Diagnostic(code="PD101", message=f"`{found.group(1)}` has nothing to compare with: `{found.group(2)}` is a "
+                                            f"keyword, not a value",
+                      span=point(source, line, column, len(found.group(2))),
+                      hint=f"write the value after `{found.group(1)}`, e.g. `order.extensions_used < 3`")
 
 
 def _token_hint(text: str, token_type: str, expected: set[str]) -> str | None:
@@ -493,7 +519,7 @@ def _parse_part(source: Source, text: str, start: str, line_offset: int,
             tree = parser().parse(text, start=start)
         except UnexpectedInput as exc:
             diagnostics.extend(_problems_before(source, text, start, line_offset, exc))
-            diagnostics.append(_syntax_diagnostic(exc, source, line_offset))
+            diagnostics.append(_syntax_diagnostic(exc, source, line_offset, text))
             if len(diagnostics) >= MAX_SYNTAX_ERRORS:
                 return None
             error_line = (exc.line or 1)

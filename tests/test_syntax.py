@@ -146,6 +146,16 @@ def test_pd101_effects_without_then():
     assert d.hint == "a rule's effects follow `then`: `when <condition> then must <action>`"
 
 
+def test_pd101_comparison_missing_its_right_hand_side():
+    """After `>` only a value can come, so the lexer reads `then` as a name; the error must be
+    at `then`, saying the comparison is incomplete, not at the `must` after it."""
+    d = one(parse_errors(H + "rule r\n  when order.n >\n  then must x\nrule s when a then must x\n"), "PD101")
+    assert where(d) == (4, 3)
+    assert underlined(d) == "then"
+    assert d.message == "`>` has nothing to compare with: `then` is a keyword, not a value"
+    assert d.hint.startswith("write the value after `>`")
+
+
 def test_pd101_names_are_lower_case():
     d = one(parse_errors(H + "rule Refund when a then must x\n"), "PD101")
     assert where(d) == (2, 6)
