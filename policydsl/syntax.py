@@ -400,6 +400,8 @@ def _describe_terminal(name: str) -> str:
 
 
 def _expected_phrase(expected: set[str]) -> str:
+    if "COMPARE" in expected:  # `=` is accepted after an operand only to be rejected with a hint (PD104)
+        expected = expected - {"EQUAL"}
     keywords = {e for e in expected if _describe_terminal(e).strip("`") in _DECLARATION_KEYWORDS}
     if len(keywords) >= 5:
         expected = (expected - keywords) | {"<declaration>"}

@@ -156,6 +156,13 @@ def test_pd101_comparison_missing_its_right_hand_side():
     assert d.hint.startswith("write the value after `>`")
 
 
+def test_pd101_after_an_operand_expects_a_comparison_not_assignment():
+    d = one(parse_errors(H + "rule r when order.n 5 then must x\n"), "PD101")
+    assert underlined(d) == "5"
+    assert "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)" in d.message
+    assert "`=`" not in d.message  # accepted there only to be rejected with PD104's hint
+
+
 def test_pd101_names_are_lower_case():
     d = one(parse_errors(H + "rule Refund when a then must x\n"), "PD101")
     assert where(d) == (2, 6)
