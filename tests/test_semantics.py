@@ -579,3 +579,34 @@ def test_pd208_capability_counted_by_a_nullable_count():
     d = single(text, "PD208")
     assert underlined(d) == "order.agreed_service_days"
     assert "non-null count fact" in d.message
+
+
+# ---- PD214 periods defined in terms of each other (through guards and joins) -----------------------
+
+def test_pd214_period_guard_tests_the_period_it_joins():
+    text = (MERCHANT_HEADER + 'clause M1 "x"\n'
+            "period grace cites M1 = 60 days from the day after order.signed_at\n"
+            "  when expired quality_claims\n  joins quality_claims\n")
+    d = single(text, "PD214", merchant=True)
+    assert where(d) == (3, 1)
+    assert d.message == "periods are defined in terms of each other: `quality_claims` → `grace` → `quality_claims`"
+
+
+def test_pd214_best_period_joining_one_of_its_members():
+    text = MERCHANT_HEADER + 'clause M1 "x"\nperiod mine cites M1 = most favourable of quality_claims joins quality_claims\n'
+    d = single(text, "PD214", merchant=True)
+    assert "`mine`" in d.message and "`quality_claims`" in d.message
+
+
+def test_pd214_two_platform_periods_guarding_each_other():
+    text = MINI + ("period a cites G1 = 7 days from the day after request.at when within b\n"
+                   "period b cites G1 = 7 days from the day after request.at unless expired a\n")
+    d = single(text, "PD214")
+    assert d.message == "periods are defined in terms of each other: `a` → `b` → `a`"
+    assert underlined(d).startswith("period a")
+
+
+def test_a_guard_on_an_unrelated_period_is_fine():
+    text = (MERCHANT_HEADER + 'clause M1 "x"\n'
+            "period grace cites M1 = 60 days from the day after order.signed_at\n  when expired quality\n")
+    assert merchant_diag_of(text) == []

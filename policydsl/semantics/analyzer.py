@@ -374,6 +374,7 @@ class _Analyzer:
         params = tuple(self.lower_param(d) for d in self.params.values())
         periods = tuple(p for p in (self.lower_period(d, o) for d, o in self.periods.values()) if p is not None)
         periods = self.apply_joins(periods)
+        self.check_period_cycles(periods)
         capabilities = tuple(c for c in (self.lower_capability(d) for d in self.capabilities.values()) if c)
         actions = tuple(ir.Action(name=n, polarity=d.polarity) for n, d in self.actions.items())
         covers = self.lower_remedies()
@@ -512,6 +513,41 @@ class _Analyzer:
                 p = attrs.evolve(p, members=p.members + tuple(m for m in extra[p.name] if m not in p.members))
             out.append(p)
         return tuple(out)
+
+    def check_period_cycles(self, periods: tuple[ir.Period, ...]) -> None:
+        """PD214 for periods whose state depends on itself: through `most favourable of` members
+        (with `joins`) and through `when`/`unless` guards that test a period (`within p`,
+        `expired p`, or a scenario or `let` that does)."""
+        depends = {p.name: _period_dependencies(p) for p in periods}
+        done: set[str] = set()
+        for start in depends:
+            path: list[str] = []
+            on_path: set[str] = set()
+
+            def visit(name: str) -> list[str] | None:
+                if name in on_path:
+                    return path[path.index(name):] + [name]
+                if name in done or name not in depends:
+                    return None
+                path.append(name)
+                on_path.add(name)
+                for nxt in depends[name]:
+                    cycle = visit(nxt)
+                    if cycle is not None:
+                        return cycle
+                path.pop()
+                on_path.discard(name)
+                done.add(name)
+                return None
+
+            cycle = visit(start)
+            if cycle is not None:
+                named = [self.periods[n] for n in cycle[:-1] if n in self.periods]
+                blamed = next((d for d, origin in named if origin == ir.MERCHANT), named[0][0])
+                self.error("PD214", "periods are defined in terms of each other: "
+                           + " → ".join(f"`{n}`" for n in cycle), blamed.span,
+                           "a period's `when`/`unless` guard cannot test a period it joins or is a member of")
+                done.update(cycle)
 
     def lower_capability(self, d: ast.CapabilityDecl) -> ir.Capability | None:
         times = [i for i in d.items if isinstance(i, ast.CapTimes)]
@@ -964,3 +1000,20 @@ def analyze(platform: ast.Policy, merchant: ast.Policy | None = None) -> Analysi
         ps = attrs.evolve(analysis.policy_set, baseline=base.policy_set)
         analysis = attrs.evolve(analysis, policy_set=ps)
     return analysis
+
+
+def _period_dependencies(p: ir.Period) -> list[str]:
+    """The periods whose state `p`'s state reads: its members, and the periods its guard tests."""
+    if isinstance(p, ir.BestPeriod):
+        return list(p.members)
+    out: list[str] = []
+    stack: list[ir.Cond] = [p.guard]
+    while stack:
+        c = stack.pop()
+        if isinstance(c, (ir.And, ir.Or)):
+            stack.extend(c.items)
+        elif isinstance(c, ir.NotCond):
+            stack.append(c.item)
+        elif isinstance(c, (ir.Within, ir.Expired)) and c.period not in out:
+            out.append(c.period)
+    return out
