@@ -11,7 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from core_helpers import BASELINE_NAME
+import pytest
+
+from core_helpers import BASELINE_NAME, BASELINE_TEXT
 from facts_strategies import with_facts
 from policydsl import ir
 from policydsl.api import load_set
@@ -128,3 +130,66 @@ def test_period_longer_than_any_facts_never_expires(tmp_path: Path):
     result = check_merchant(ps)
     assert result.status == "violations"
     assert_reproduces(ps, result)
+
+
+# ---- 4. time zones far from UTC, and many timestamps (second review) -------------------------------
+# Counterexamples put timestamps at 09:00, 12:00, 15:00 … local time, and `usable_days` kept only
+# the dates where all those hours were writable. At -12:00 the last date (9999-12-31) is writable
+# only until 11:59, so it was dropped: a violation on that day was missed (false "valid", false
+# PD304). With six timestamp facts the hours ran to 24:00 and every check crashed (ValueError).
+
+def _with_platform(tmp_path: Path, platform_text: str, body: str) -> ir.PolicySet:
+    (tmp_path / "platform.policy").write_text(platform_text, encoding="utf-8")
+    (tmp_path / "shop.policy").write_text(HEADER + body, encoding="utf-8")
+    loaded = load_set([tmp_path / "shop.policy"], baseline=tmp_path / "platform.policy")
+    assert loaded.policy_set is not None, [d.message for d in loaded.diagnostics]
+    return loaded.policy_set
+
+
+EVERY_DAY_PROMISE = ("period promise cites M1 = 3652057 days from the day after order.paid_at\n"
+                     "rule never_refuse_in_promise cites M1, G1, G4b replaces never_refuse_outright\n"
+                     "  when within promise\n  then must_not refuse_outright, must soothe_buyer\n")
+
+
+@pytest.mark.parametrize("offset", ["-12:00", "+14:00"])
+def test_the_last_day_of_a_far_offset_counts(tmp_path: Path, offset: str):
+    platform = BASELINE_TEXT.replace('timezone "+08:00"', f'timezone "{offset}"')
+    ps = _with_platform(tmp_path, platform, EVERY_DAY_PROMISE)
+    if offset == "-12:00":  # the promise ends before the last writable day: the rule lifts G1 there
+        facts = with_facts(order__paid_at="0001-01-01T00:00:00-12:00", order__signed_at=None,
+                           request__at="9999-12-31T11:00:00-12:00")
+        facts = _retimed(facts, offset)
+        m, b = ranks(ps, facts, "refuse_outright")
+        assert m < b
+    result = check_merchant(ps)
+    if offset == "-12:00":
+        assert result.status == "violations"  # was "valid"
+    assert_reproduces(ps, result)
+    for v in result.violations:
+        validate(v.counterexample, ps)  # every counterexample is writable facts
+
+
+def _retimed(facts: dict[str, Any], offset: str) -> dict[str, Any]:
+    """`facts` with every other timestamp written at `offset` too (same local wall time)."""
+    out = {group: dict(values) for group, values in facts.items()}
+    for group, values in out.items():
+        for key, value in values.items():
+            if isinstance(value, str) and value[:4].isdigit() and value.endswith("+08:00"):
+                values[key] = value[:-6] + offset
+    return out
+
+
+def test_six_timestamp_facts_are_placed_in_order(tmp_path: Path):
+    platform = BASELINE_TEXT.replace("fact request.at: timestamp\n",
+                                     "fact request.at: timestamp\nfact order.shipped_at: timestamp?\n"
+                                     "fact order.reviewed_at: timestamp?\nfact order.closed_at: timestamp?\n"
+                                     "require order.signed_at <= order.shipped_at\n"
+                                     "require order.shipped_at <= order.reviewed_at\n"
+                                     "require order.reviewed_at <= order.closed_at\n"
+                                     "require order.closed_at <= request.at\n")
+    ps = _with_platform(tmp_path, platform, "set quality_days = 10 days\n")
+    result = check_merchant(ps)  # crashed: ValueError, hour must be in 0..23
+    assert result.status == "violations"
+    assert_reproduces(ps, result)
+    for v in result.violations:
+        validate(v.counterexample, ps)

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from policydsl import ir
-from policydsl.check.encode import FIRST_HOUR, HOUR_STEP, days_var, usable_days
+from policydsl.check.encode import days_var, timestamp_on, usable_days
 from policydsl.check.logic import BoolAtom, EnumAtom, Model, NullAtom
 from policydsl.facts import nest
 
@@ -24,7 +24,7 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
     first, last = usable_days(ps)
     request_date = min(max(REQUEST_DATE, first + dt.timedelta(days=max([0, *back]))),
                        last + dt.timedelta(days=min([0, *back])))
-    tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
+    ranks = max(order.values(), default=0) + 1
     for f in ps.facts:
         null = model.value(NullAtom(f.path))
         if f.nullable and (null or (null is None and f.kind in ("count", "enum", "bool"))):
@@ -39,8 +39,7 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
         else:
             days_before = 0 if f.path == ps.now else model.integers.get(days_var(f.path), 0)
             day = request_date - dt.timedelta(days=days_before)
-            hour = FIRST_HOUR + HOUR_STEP * order.get(f.path, 0)
-            flat[f.path] = dt.datetime(day.year, day.month, day.day, hour, 0, 0, tzinfo=tz).isoformat()
+            flat[f.path] = timestamp_on(ps, day, order.get(f.path, 0), ranks).isoformat()
     return nest(flat)
 
 

@@ -30,29 +30,46 @@ class Undecidable(Exception):
         self.span = span
 
 
-# Counterexamples place timestamps at these local hours (by their `require` order).
+# Counterexamples place timestamps at these local hours (by their `require` order) where they fit.
 FIRST_HOUR, HOUR_STEP = 9, 3
+_US_PER_MINUTE = 60_000_000
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def _local_day_bounds(ps: ir.PolicySet, day: dt.date) -> tuple[int, int, int]:
+    """(local midnight, first writable instant, last writable instant) of a local date, in µs."""
+    lo, hi = writable_range(ps.timezone_minutes)
+    tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
+    midnight = (dt.datetime(day.year, day.month, day.day, tzinfo=tz) - _EPOCH) // dt.timedelta(microseconds=1)
+    return midnight, max(lo, midnight), min(hi, midnight + 24 * 60 * _US_PER_MINUTE - 1)
 
 
 def usable_days(ps: ir.PolicySet) -> tuple[dt.date, dt.date]:
-    """The first and last local dates on which a counterexample can place any of its timestamps
-    (at the hours it uses) inside the years 0001–9999 that facts may hold (SPEC §2): for most
-    offsets, including +08:00, the local dates of the first and last writable instants."""
+    """The first and last local dates holding instants that facts may hold (years 0001–9999,
+    SPEC §2). Every date between them has a whole day of them; these two may have only part
+    of one (at most 14 hours missing), where `timestamp_on` fits the timestamps in."""
     lo, hi = writable_range(ps.timezone_minutes)
     tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
-    epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-    last_hour = FIRST_HOUR + HOUR_STEP * (sum(f.kind == "timestamp" for f in ps.facts) - 1)  # the top rank
+    return ((_EPOCH + dt.timedelta(microseconds=lo)).astimezone(tz).date(),
+            (_EPOCH + dt.timedelta(microseconds=hi)).astimezone(tz).date())
 
-    def fits(day: dt.date) -> bool:
-        return all(lo <= (dt.datetime(day.year, day.month, day.day, h, tzinfo=tz) - epoch) // dt.timedelta(
-            microseconds=1) <= hi for h in (FIRST_HOUR, last_hour))
 
-    first, last = dt.date(1, 1, 1), dt.date(9999, 12, 31)
-    while not fits(first):
-        first += dt.timedelta(days=1)
-    while not fits(last):
-        last -= dt.timedelta(days=1)
-    return first, last
+def timestamp_on(ps: ir.PolicySet, day: dt.date, rank: int, ranks: int) -> dt.datetime:
+    """The instant a counterexample gives a timestamp of `rank` (0 … ranks-1, by `require` order)
+    on local `day`: 09:00, 12:00, 15:00 … where all ranks fit in the day's writable instants,
+    else spread evenly over them in whole minutes. Same-day timestamps keep their order."""
+    midnight, first, last = _local_day_bounds(ps, day)
+    hour = 60 * _US_PER_MINUTE
+    preferred = [midnight + (FIRST_HOUR + HOUR_STEP * r) * hour for r in range(ranks)]
+    if first <= preferred[0] and preferred[-1] <= last:
+        at = preferred[rank]
+    else:
+        start = midnight + -(-(first - midnight) // _US_PER_MINUTE) * _US_PER_MINUTE  # the next whole minute
+        step = (last - start) // max(1, ranks - 1)
+        step = step - step % _US_PER_MINUTE if step >= _US_PER_MINUTE else max(1, step)
+        at = start + rank * step
+    tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
+    return (_EPOCH + dt.timedelta(microseconds=at)).astimezone(tz)
 
 
 def days_var(anchor: str) -> str:
