@@ -237,8 +237,11 @@ class CapabilityClaim:
 
     name: str
     max_times: int | None
-    each_days: int | None
+    counted_by: str | None
+    each_hours: int | None
     within_hours: int | None
+    anchor: str | None
+    when: Cond | None
     span: Span | None = _span()
 
 

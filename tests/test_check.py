@@ -314,6 +314,36 @@ def test_syntax_error_wins_over_violations(tmp_path: Path):
 
 # ---- (f) warnings ------------------------------------------------------------------------------
 
+CAPABILITY = ("capability extension cites M1:\n  at most {times} times counted by order.extensions_used,\n"
+              "  {each} each,\n  within 1 year after {anchor},\n  only when {when}\n")
+PLATFORM_CAPABILITY = dict(times=3, each="7 days", anchor="order.paid_at", when="order.settled")
+
+
+@pytest.mark.parametrize(("change", "words"), [
+    ({}, None),
+    ({"each": "168 hours"}, None),  # the same length, written in hours
+    ({"times": 5}, "5 extensions per order exceeds the platform's ceiling (3)"),
+    ({"each": "191 hours"}, "191 hours per extension exceeds the platform's ceiling (168)"),
+    ({"each": "6 days"}, "144 hours per extension is below what the platform provides (168)"),
+    ({"anchor": "order.signed_at"}, "its window runs from `order.signed_at`, the platform's capability from "
+                                    "`order.paid_at`"),
+    ({"when": "true"}, "its `only when` condition is not the platform's"),
+])
+def test_restated_capability_must_be_the_platforms(tmp_path: Path, change: dict[str, Any], words: str | None):
+    """PD303: a merchant may restate N3's extension capability only exactly as the platform has it."""
+    path = write(tmp_path, CAPABILITY.format(**{**PLATFORM_CAPABILITY, **change}))
+    found = [d for d in check_merchant(merchant_set(path)).diagnostics if d.code == "PD303"]
+    if words is None:
+        assert found == []
+    else:
+        assert [words in d.message for d in found] == [True]
+        assert where_of(found[0]) == (5, 1)  # the `capability` line, after the header and clause
+
+
+def where_of(d) -> tuple[int, int]:
+    return d.span.line, d.span.column
+
+
 def test_unsatisfiable_rule_gets_pd304(tmp_path: Path):
     path = write(tmp_path, "rule never_fires cites M1\n"
                            "  when request.reason == quality and request.reason == no_reason\n"

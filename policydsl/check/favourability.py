@@ -103,16 +103,25 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
     caps = {c.name: c for c in ps.capabilities}
     for claim in ps.capability_claims:
         cap = caps[claim.name]
-        for label, claimed, ceiling in (("extensions per order", claim.max_times, cap.max_times),
-                                        ("days per extension", claim.each_days, cap.each_days),
-                                        ("hours of the extension window", claim.within_hours, cap.within_hours)):
-            if claimed is None or claimed == ceiling:
-                continue
-            what = "exceeds the platform's ceiling" if claimed > ceiling else "is below what the platform provides"
+        amounts = (("extensions per order", claim.max_times, cap.max_times),
+                   ("hours per extension", claim.each_hours, cap.each_days * 24),
+                   ("hours of the extension window", claim.within_hours, cap.within_hours))
+        facts = (("it is counted by", claim.counted_by, cap.counted_by),
+                 ("its window runs from", claim.anchor, cap.anchor))
+        problems = [(f"{claimed} {label} " + ("exceeds the platform's ceiling" if claimed > ceiling
+                                              else "is below what the platform provides") + f" ({ceiling})",
+                     claimed, ceiling)
+                    for label, claimed, ceiling in amounts if claimed is not None and claimed != ceiling]
+        problems += [(f"{label} `{claimed}`, the platform's capability from `{ceiling}`", claimed, ceiling)
+                     for label, claimed, ceiling in facts if claimed is not None and claimed != ceiling]
+        if claim.when is not None and claim.when != cap.when:
+            problems.append(("its `only when` condition is not the platform's", "restated condition",
+                             "platform condition"))
+        for what, claimed, ceiling in problems:
             out.append(Diagnostic(
                 code="PD303", span=claim.span,
-                message=f"capability `{claim.name}`: {claimed} {label} {what} ({ceiling}); it is a platform "
-                        f"capability ({', '.join(cap.cites)}) a merchant can neither extend nor cut",
+                message=f"capability `{claim.name}`: {what}; it is a platform capability ({', '.join(cap.cites)}) "
+                        f"a merchant can neither extend nor cut",
                 hint="remove the capability declaration; the platform's applies",
                 data={"rule": f"capability {claim.name}", "clause": ", ".join(cap.cites), "action": None,
                       "merchant": claimed, "baseline": ceiling, "counterexample": None}))

@@ -91,7 +91,7 @@ class _Analyzer:
         self.sets: dict[tuple[str, str | None], ast.SetDecl] = {}
         self.periods: dict[str, tuple[ast.PeriodDecl, str]] = {}
         self.capabilities: dict[str, ast.CapabilityDecl] = {}
-        self.claims: list[ir.CapabilityClaim] = []
+        self.claim_decls: list[ast.CapabilityDecl] = []
         self.actions: dict[str, ast.ActionDecl] = {}
         self.remedies: list[ast.RemedyDecl] = []
         self.rules: dict[str, tuple[ast.RuleDecl, str]] = {}
@@ -276,11 +276,7 @@ class _Analyzer:
             if d.name.text not in self.capabilities:
                 self.unknown("PD204", "capability", d.name.text, d.name.span, self.capabilities)
                 return
-            times = next((i.count for i in d.items if isinstance(i, ast.CapTimes)), None)
-            each = next((to_days(i.duration) for i in d.items if isinstance(i, ast.CapEach)), None)
-            within = next((to_hours(i.duration) for i in d.items if isinstance(i, ast.CapWithin)), None)
-            self.claims.append(ir.CapabilityClaim(name=d.name.text, max_times=times, each_days=each,
-                                                  within_hours=within, span=d.span))
+            self.claim_decls.append(d)  # lowered with the rules, then compared with the ceiling (PD303)
             return
         self.add_unique(self.capabilities, d.name.text, d, "capability", d.name.span)
 
@@ -404,7 +400,7 @@ class _Analyzer:
             clauses=tuple((k, d.title) for k, d in self.clauses.items()),
             scenarios=tuple(scenarios),
             rules=rules,
-            capability_claims=tuple(self.claims),
+            capability_claims=tuple(self.lower_claim(d) for d in self.claim_decls),
             merchant=self.merchant.name if self.merchant is not None else None,
         )
 
@@ -577,6 +573,22 @@ class _Analyzer:
                              each_days=to_days(each[0].duration), within_hours=to_hours(within[0].duration),
                              anchor=within[0].anchor.dotted, when=cond, cites=tuple(c.text for c in d.cites),
                              span=d.span)
+
+    def lower_claim(self, d: ast.CapabilityDecl) -> ir.CapabilityClaim:
+        """What a merchant file states about a platform capability, each part as written."""
+        times = next((i for i in d.items if isinstance(i, ast.CapTimes)), None)
+        each = next((i for i in d.items if isinstance(i, ast.CapEach)), None)
+        within = next((i for i in d.items if isinstance(i, ast.CapWithin)), None)
+        when = next((i for i in d.items if isinstance(i, ast.CapWhen)), None)
+        return ir.CapabilityClaim(
+            name=d.name.text,
+            max_times=times.count if times else None,
+            counted_by=times.counted_by.dotted if times and times.counted_by else None,
+            each_hours=to_hours(each.duration) if each else None,
+            within_hours=to_hours(within.duration) if within else None,
+            anchor=within.anchor.dotted if within else None,
+            when=self.cond(when.condition, self.scopes[ir.MERCHANT]) if when else None,
+            span=d.span)
 
     def lower_remedies(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
         stronger: dict[str, set[str]] = {}
