@@ -340,6 +340,21 @@ def test_restated_capability_must_be_the_platforms(tmp_path: Path, change: dict[
         assert where_of(found[0]) == (5, 1)  # the `capability` line, after the header and clause
 
 
+def test_a_violation_where_the_baseline_is_silent_names_the_clauses_that_govern_the_action():
+    path = MERCHANTS / "rejected" / "harsher_resale_notice.policy"
+    result = run("check", path)
+    assert "baseline requires: absent; the baseline gives it only under N1, S2.2)" in result.output
+    [violation] = check_json(path)["violations"]
+    assert (violation["action"], violation["baseline"], violation["clause"]) == (
+        "inform_resale_affected", "absent", "N1, S2.2")
+
+
+def test_pd302_text_names_the_clause_and_how_to_reproduce():
+    result = run("check", MERCHANTS / "rejected" / "lowered_quality_period.policy")
+    assert "where the baseline requires must (G2a, G2b, G2c)" in result.output
+    assert "the decision lists this setting under `overridden`" in result.output
+
+
 def where_of(d) -> tuple[int, int]:
     return d.span.line, d.span.column
 

@@ -48,6 +48,9 @@ class Violation:
     baseline: str | None
     clauses: tuple[str, ...]
     counterexample: dict[str, Any] = attrs.field(eq=False)
+    # How `clauses` relate to the baseline's decision: "gives" (its rules giving `baseline`),
+    # "covers" (a stronger remedy it gives), "elsewhere" (it gives the action only elsewhere).
+    clause_role: str = attrs.field(default="gives", eq=False)
 
 
 @attrs.frozen
@@ -296,9 +299,15 @@ def _replayed(ps: ir.PolicySet, action: str, model, name: str | None) -> Violati
         raise AssertionError(f"checker blames `{name}` for `{action}`, the evaluator {culprits}: {facts}")
     merchant = mine.chosen[action][0] if action in mine.chosen else None
     baseline = base.chosen[action][0] if action in base.chosen else None
-    clauses = _cites(base.chosen[action][1]) if action in base.chosen else _covering_cites(ps, base, action)
+    if action in base.chosen:
+        clauses, role = _cites(base.chosen[action][1]), "gives"
+    elif _covering_cites(ps, base, action):
+        clauses, role = _covering_cites(ps, base, action), "covers"
+    else:  # the baseline leaves the action out here: name the clauses under which it gives it at all
+        clauses, role = _cites(tuple(r for r in ps.baseline.rules if any(e.action == action for e in r.effects))), \
+            "elsewhere"
     span = ps.rule(name).span if name in {r.name for r in ps.rules} else _setting_span(ps, name)
-    return Violation(name, span, action, merchant, baseline, clauses, facts)
+    return Violation(name, span, action, merchant, baseline, clauses, facts, role)
 
 
 def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
@@ -333,9 +342,12 @@ def attach_counterexample(diags: list[Diagnostic], v: Violation) -> tuple[list[D
     for d in diags:
         if not done and d.code == "PD302" and d.data.get("rule") == v.culprit and d.data["counterexample"] is None:
             example = json.dumps(v.counterexample, ensure_ascii=False, separators=(",", ":"))
+            cited = f" ({', '.join(v.clauses)})" if v.clauses else ""
             d = attrs.evolve(d, notes=(f"with this setting `{v.action}` is {v.merchant or 'absent'} where the "
-                                       f"baseline requires {v.baseline or 'absent'}",
-                                       f"counterexample: {example}"),
+                                       f"baseline requires {v.baseline or 'absent'}{cited}",
+                                       f"counterexample: {example}",
+                                       "reproduce: save it as facts.json and run `policydsl eval <this file> --facts "
+                                       "facts.json`; the decision lists this setting under `overridden`"),
                              data={**d.data, "action": v.action, "merchant": v.merchant or "absent",
                                    "baseline": v.baseline or "absent", "counterexample": v.counterexample,
                                    "clause": ", ".join(v.clauses) or d.data["clause"]})
@@ -346,13 +358,15 @@ def attach_counterexample(diags: list[Diagnostic], v: Violation) -> tuple[list[D
 
 def violation_diagnostic(ps: ir.PolicySet, v: Violation) -> Diagnostic:
     clause = ", ".join(v.clauses) or "the baseline"
+    where = {"gives": clause, "covers": f"a stronger remedy under {clause}",
+             "elsewhere": f"the baseline gives it only under {clause}"}[v.clause_role] if v.clauses else clause
     what = f"rule `{v.culprit}`" if not v.culprit.startswith("set ") else f"`{v.culprit}`"
     example = json.dumps(v.counterexample, ensure_ascii=False, separators=(",", ":"))
     code = "PD302" if v.culprit.startswith("set ") else "PD301"
     return Diagnostic(
         code=code, span=v.span,
         message=f"{what} is less favourable to the buyer than the baseline on `{v.action}` "
-                f"(merchant: {v.merchant or 'absent'}, baseline requires: {v.baseline or 'absent'}; {clause})",
+                f"(merchant: {v.merchant or 'absent'}, baseline requires: {v.baseline or 'absent'}; {where})",
         notes=(f"counterexample: {example}",
                "reproduce: save it as facts.json and run `policydsl eval <this file> --facts facts.json`; "
                "the decision lists this rule under `overridden`"),
