@@ -610,3 +610,16 @@ def test_a_guard_on_an_unrelated_period_is_fine():
     text = (MERCHANT_HEADER + 'clause M1 "x"\n'
             "period grace cites M1 = 60 days from the day after order.signed_at\n  when expired quality\n")
     assert merchant_diag_of(text) == []
+
+
+def test_pd206_value_not_close_to_any_lists_the_values():
+    d = single(MERCHANT_HEADER + 'clause M1 "x"\nrule r cites M1\n  when order.category == fruit\n'
+               "  then must soothe_buyer\n", "PD206", merchant=True)
+    assert underlined(d) == "fruit"
+    assert d.hint.startswith("expected one of fresh_food, green_plants, flowers, apparel")
+
+
+def test_pd208_duration_parameter_set_without_unit_suggests_the_unit():
+    d = single(MERCHANT_HEADER + "set quality_days = 30\n", "PD208", merchant=True)
+    assert underlined(d) == "30"
+    assert d.hint == "write the unit: `30 days`"

@@ -189,7 +189,7 @@ class _Analyzer:
         for m in d.members:
             if m.text not in values:
                 self.error("PD206", f"`{m.text}` is not a value of enum `{d.enum.text}`", m.span,
-                           did_you_mean(m.text, values))
+                           value_hint(m.text, values))
             else:
                 members.append(m.text)
         self.add_unique(self.groups, d.name.text, (d.enum.text, tuple(members)), "group", d.name.span)
@@ -252,13 +252,16 @@ class _Analyzer:
             fact = self.facts.get(param.per.dotted)
             if fact is not None and d.for_value.text not in fact.values:
                 self.error("PD206", f"`{d.for_value.text}` is not a value of `{param.per.dotted}`", d.for_value.span,
-                           did_you_mean(d.for_value.text, fact.values))
+                           value_hint(d.for_value.text, fact.values))
                 return
             key = d.for_value.text
         want, got = self.param_kinds.get(d.name.text), literal_kind(d.value)
         if want != got and not (want == "days" and got == "days"):
+            unit = {"days": "days", "hours": "hours"}.get(want or "")
+            amount = getattr(d.value, "value", None)
             self.error("PD208", f"parameter `{d.name.text}` is {want_phrase(want)}; this value is {want_phrase(got)}",
-                       d.value.span)
+                       d.value.span, f"write the unit: `{amount} {unit}`"
+                       if unit and isinstance(amount, int) else None)
             return
         if (d.name.text, key) in self.sets:
             self.error("PD207", f"parameter `{d.name.text}`" + (f" for `{key}`" if key else "") + " is set twice",
@@ -832,7 +835,7 @@ class _Analyzer:
         for n in names:
             if n.text not in fact.values:
                 self.error("PD206", f"`{n.text}` is not a value of `{fact.path}` (enum `{fact.enum}`)", n.span,
-                           did_you_mean(n.text, fact.values))
+                           value_hint(n.text, fact.values))
             else:
                 out.append(n.text)
         return out
@@ -944,7 +947,7 @@ class _Analyzer:
             v = fv.value
             if isinstance(v, ast.NameValue) and fact.kind == "enum" and v.name not in fact.values:
                 self.error("PD206", f"`{v.name}` is not a value of `{fact.path}`", v.span,
-                           did_you_mean(v.name, fact.values))
+                           value_hint(v.name, fact.values))
                 continue
             expected = {"enum": (ast.NameValue, ast.StringValue), "bool": (ast.BoolValue,),
                         "count": (ast.IntValue,), "timestamp": (ast.StringValue,)}[fact.kind]
@@ -984,6 +987,13 @@ def compatible(a: str, b: str) -> bool:
     if "number" in (a, b) or a == b:
         return True
     return {a, b} == {"count", "days"}
+
+
+def value_hint(name: str, values: Iterable[str]) -> str:
+    """'did you mean `x`?' for a near miss, else the values there are (an enum's are few)."""
+    values = tuple(values)
+    listed = ", ".join(values[:12]) + (", …" if len(values) > 12 else "")
+    return did_you_mean(name, values) or f"expected one of {listed}"
 
 
 def to_days(d: ast.Duration) -> int:
