@@ -666,9 +666,7 @@ class _Generator:
                 overriders.setdefault(victim, []).append(i)
         replaced = {old: r.name for r in ps.rules for old in r.replaces}
         relevant = set(self.mine.covers.get(action, (action,)))
-        settings = [f"set {p.name}" for p in ps.params if p.source == ir.MERCHANT and p.value != p.platform_default]
-        settings += [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
-        fallback = lit(", ".join(settings) or "merchant policy")
+        fallback = lit(", ".join(ir.merchant_settings(ps)) or "merchant policy")
         adds: list[tuple[str, str]] = []  # (test, name expression) of rule names that explain the override
         for r, fired in zip(self.base.ps.rules, base_fired):
             if fired == "False" or not any(e.action in relevant for e in r.effects):

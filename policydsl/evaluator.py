@@ -226,7 +226,8 @@ def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: 
     1. merchant rules that suppressed (`overrides`) or removed (`replaces`) a baseline rule
        giving `action` or a remedy covering it; else
     2. merchant rules that gave `action` the chosen, harsher modality themselves; else
-    3. the merchant's parameter settings (`set NAME`, `set NAME for VALUE`).
+    3. the merchant's parameter settings (`set NAME`, `set NAME for VALUE`) and periods
+       (`period NAME`: one that joins a `most favourable of` period moves where it expires).
     """
     assert ps.baseline is not None
     merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
@@ -242,8 +243,7 @@ def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: 
             names = {r.name for r in givers if r.source == ir.MERCHANT}
     if names:
         return sorted(names)
-    settings = [f"set {p.name}" for p in ps.params if p.source == ir.MERCHANT and p.value != p.platform_default]
-    return settings + [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
+    return ir.merchant_settings(ps)
 
 
 def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:

@@ -352,3 +352,12 @@ def walk_cond(cond: Cond):
             stack.extend(c.items)
         elif isinstance(c, NotCond):
             stack.append(c.item)
+
+
+def merchant_settings(ps: PolicySet) -> list[str]:
+    """What a merchant set changes besides rules, as G3's `overridden` names it when no rule
+    accounts for a less favourable decision: `set NAME`, `set NAME for VALUE`, `period NAME`
+    (a merchant period that joins a `most favourable of` period moves where it expires)."""
+    settings = [f"set {p.name}" for p in ps.params if p.source == MERCHANT and p.value != p.platform_default]
+    settings += [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
+    return settings + [f"period {p.name}" for p in ps.periods if p.source == MERCHANT]

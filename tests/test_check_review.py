@@ -193,3 +193,51 @@ def test_six_timestamp_facts_are_placed_in_order(tmp_path: Path):
     assert_reproduces(ps, result)
     for v in result.violations:
         validate(v.counterexample, ps)
+
+
+# ---- 5. a violation caused by a merchant period alone ---------------------------------------------
+# A promised period that joins `quality_claims` moves where it expires; a baseline whose only rule
+# for late claims fires when that period has expired, and gives nothing while it runs, is then
+# less favourable under the promise. No rule or setting accounted for it, so the report named
+# "rule `merchant policy`" with no location. Now the period is the culprit, in both engines.
+
+MINI_PLATFORM = """platform policy "mini" version "1"
+timezone "+08:00"
+now request.at
+clause S3 "late quality"
+enum request_reason { no_reason, quality }
+fact order.paid_at: timestamp
+fact order.signed_at: timestamp?
+fact request.at: timestamp
+fact request.reason: request_reason
+require order.paid_at <= order.signed_at
+require order.paid_at <= request.at
+param quality_days = 15 days may only increase cites S3
+period quality cites S3 = quality_days from the day after order.signed_at
+period quality_claims cites S3 = most favourable of quality
+action reopen_after_sales: pro_buyer
+rule late_reopen cites S3
+  when request.reason == quality and expired quality_claims
+  then must reopen_after_sales
+"""
+
+
+def test_a_joining_period_is_blamed_with_its_location(tmp_path: Path):
+    from policydsl import engine
+    from policydsl.decision import dumps
+    from policydsl.evaluator import evaluate
+
+    (tmp_path / "mini.policy").write_text(MINI_PLATFORM, encoding="utf-8")
+    (tmp_path / "joiner.policy").write_text(
+        'merchant policy "joiner" version "1" extends "mini"\nclause M1 "A 30-day promise"\n'
+        "period promise cites M1 = 30 days from the day after order.signed_at\n  joins quality_claims\n",
+        encoding="utf-8")
+    ps = load_set([tmp_path / "joiner.policy"], baseline=tmp_path / "mini.policy").policy_set
+    assert ps is not None
+    result = check_merchant(ps)
+    assert [(v.culprit, v.action) for v in result.violations] == [("period promise", "reopen_after_sales")]
+    [v] = result.violations
+    assert (v.span.line, v.span.column) == (3, 1)
+    decision = evaluate(ps, validate(v.counterexample, ps))
+    assert [(o.rule, o.action) for o in decision.overridden] == [("period promise", "reopen_after_sales")]
+    assert dumps(engine.load_module(ps).decide(v.counterexample)) == decision.to_json()

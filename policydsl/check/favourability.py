@@ -241,6 +241,7 @@ class _Blame:
                 assert p.per is not None
                 where = conj([settings, self.enc_m.present(p.per, EnumAtom(p.per, frozenset([k])))])
                 (lowered if _lowers(p, value) else others).append((f"set {p.name} for {k}", where))
+        others += [(f"period {p.name}", settings) for p in self.ps.periods if p.source == ir.MERCHANT]
         return blamed, lowered, others
 
 
@@ -331,6 +332,8 @@ def _setting_span(ps: ir.PolicySet, name: str) -> Span | None:
         key = words[3] if len(words) == 4 else None
         spans = dict(ps.param(words[1]).set_spans)
         return spans.get(key) or next(iter(spans.values()), None)
+    if name.startswith("period "):
+        return ps.period(name.split()[1]).span
     return None
 
 
@@ -360,7 +363,7 @@ def violation_diagnostic(ps: ir.PolicySet, v: Violation) -> Diagnostic:
     clause = ", ".join(v.clauses) or "the baseline"
     where = {"gives": clause, "covers": f"a stronger remedy under {clause}",
              "elsewhere": f"the baseline gives it only under {clause}"}[v.clause_role] if v.clauses else clause
-    what = f"rule `{v.culprit}`" if not v.culprit.startswith("set ") else f"`{v.culprit}`"
+    what = f"`{v.culprit}`" if v.culprit.startswith(("set ", "period ")) else f"rule `{v.culprit}`"
     example = json.dumps(v.counterexample, ensure_ascii=False, separators=(",", ":"))
     code = "PD302" if v.culprit.startswith("set ") else "PD301"
     return Diagnostic(
@@ -369,7 +372,7 @@ def violation_diagnostic(ps: ir.PolicySet, v: Violation) -> Diagnostic:
                 f"(merchant: {v.merchant or 'absent'}, baseline requires: {v.baseline or 'absent'}; {where})",
         notes=(f"counterexample: {example}",
                "reproduce: save it as facts.json and run `policydsl eval <this file> --facts facts.json`; "
-               "the decision lists this rule under `overridden`"),
+               f"the decision lists `{v.culprit}` under `overridden`"),
         hint=f"keep `{v.baseline or 'absent'} {v.action}` wherever the baseline's {clause} applies"
              if v.baseline else f"do not give `{v.action}` where the baseline leaves it out",
         data={"rule": v.culprit, "clause": clause, "action": v.action, "merchant": v.merchant or "absent",
