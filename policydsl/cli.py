@@ -6,6 +6,7 @@ Exit codes (SPEC §5): 0 ok, 1 policy violations or failed tests, 2 usage, synta
 from __future__ import annotations
 
 import enum
+import glob
 import io
 import os
 import sys
@@ -30,16 +31,32 @@ class ExitCode(enum.IntEnum):
     ERROR = 2  # usage, syntax or input errors
 
 
-def policy_files(paths: tuple[str, ...]) -> list[Path]:
-    """Expand directories into their *.policy files (sorted, recursive)."""
+_GLOB_CHARS = frozenset("*?[")
+
+
+def policy_files(paths: tuple[str, ...]) -> tuple[list[Path], list[Diagnostic]]:
+    """Expand directories into their *.policy files (sorted, recursive) and patterns the shell left
+    unexpanded (`'policies/*.policy'`) into the files they match. A directory or pattern that yields
+    no .policy file is a PD001 usage error, so a mistyped path never passes as "nothing to check"."""
     out: list[Path] = []
+    problems: list[Diagnostic] = []
+    hint = "give .policy files, or directories that hold them (searched recursively)"
     for p in paths:
         path = Path(p)
         if path.is_dir():
-            out.extend(sorted(path.rglob("*.policy")))
+            found = sorted(path.rglob("*.policy"))
+            if not found:
+                problems.append(Diagnostic(code="PD001", message=f"no .policy files in `{p}`", hint=hint))
+            out.extend(found)
+        elif not path.exists() and _GLOB_CHARS & set(p):
+            matches = [Path(m) for m in sorted(glob.glob(p, recursive=True))]
+            found = [f for m in matches for f in (sorted(m.rglob("*.policy")) if m.is_dir() else [m])]
+            if not found:
+                problems.append(Diagnostic(code="PD001", message=f"no .policy files match `{p}`", hint=hint))
+            out.extend(found)
         else:
             out.append(path)
-    return out
+    return out, problems
 
 
 def echo_diagnostics(diags: list[Diagnostic], err: bool = True) -> None:
@@ -79,9 +96,12 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
     Example:
       policydsl check policies/merchants/fruit_shop.policy --format github
     """
-    from policydsl.checking import check_files
+    from policydsl.checking import CheckReport, check_files
 
-    report = check_files(policy_files(files), baseline)
+    paths, problems = policy_files(files)
+    report = check_files(paths, baseline)
+    if problems:
+        report = CheckReport(report.files, (*problems, *report.diagnostics))
     diags = sorted_diagnostics(report.diagnostics)
     if fmt == "json":
         click.echo(render_json(diags, files=[str(f) for f in report.files], valid=report.valid))
@@ -103,9 +123,14 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
 
 # ---- eval -------------------------------------------------------------------------------
 
-def load_ir(files: tuple[str, ...], baseline: str | None) -> ir.PolicySet:
-    """The policy set's IR; print the diagnostics and exit 2 if it is not well-formed."""
-    result = load_set(policy_files(files), baseline)
+def load_ir(files: tuple[str, ...], baseline: str | None, command: str) -> ir.PolicySet:
+    """The policy set's IR; print the diagnostics and exit 2 if it is not well-formed.
+    `command` (`eval`, `compile`) words the usage errors."""
+    paths, problems = policy_files(files)
+    if problems:
+        echo_diagnostics(problems)
+        sys.exit(ExitCode.ERROR)
+    result = load_set(paths, baseline, command=command)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or result.policy_set is None:
         echo_diagnostics(errors or list(result.diagnostics))
@@ -114,7 +139,7 @@ def load_ir(files: tuple[str, ...], baseline: str | None) -> ir.PolicySet:
 
 
 def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "compiled") -> PolicySet:
-    return PolicySet(load_ir(files, baseline), engine=engine)
+    return PolicySet(load_ir(files, baseline, "eval"), engine=engine)
 
 
 @main.command("eval")
@@ -122,8 +147,9 @@ def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "com
 @click.option("--facts", "facts_path", required=True, type=click.Path(allow_dash=True),
               help="A facts JSON file (one request), or JSON Lines (one request a line); - reads stdin.")
 @click.option("--baseline", type=click.Path(), help="Platform policy for a merchant file (default: by name).")
-@click.option("--explain", is_flag=True, help="Print a readable explanation instead of JSON.")
-@click.option("--pretty", is_flag=True, help="Indent the JSON of a single decision.")
+@click.option("--explain", is_flag=True,
+              help="Print a readable explanation instead of JSON (one request, not a JSON Lines batch).")
+@click.option("--pretty", is_flag=True, help="Indent the JSON of a single decision (not a JSON Lines batch).")
 @click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
               help="Decide with the compiled policy, or with the reference interpreter.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
@@ -141,8 +167,10 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
       policydsl eval policies/platform/after_sales.policy --facts request.json
       policydsl eval my-shop.policy --facts requests.jsonl --workers 4 > decisions.jsonl
     """
-    policy = load_policy(files, baseline, engine)
     name = "<stdin>" if facts_path == "-" else facts_path
+    if facts_path.endswith((".jsonl", ".ndjson")):
+        reject_single_request_flags(name, explain, pretty)
+    policy = load_policy(files, baseline, engine)
     try:
         if facts_path.endswith((".jsonl", ".ndjson")):
             with open(facts_path, encoding="utf-8") as stream:  # streamed: constant memory
@@ -159,8 +187,21 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     except (ValueError, RecursionError):  # not JSON at all (too deep, too many digits): PD401 below
         batch = False
     if batch:
+        reject_single_request_flags(name, explain, pretty)
         sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name, workers))
     sys.exit(eval_single(policy, text, name, explain, pretty))
+
+
+def reject_single_request_flags(name: str, explain: bool, pretty: bool) -> None:
+    """--explain and --pretty shape the output of one request; on a JSON Lines batch they are a
+    usage error (exit 2) rather than silently ignored: a batch prints one JSON decision a line."""
+    if explain:
+        raise click.UsageError(f"--explain explains one request, but `{name}` is JSON Lines (a batch, decided into "
+                               f"one JSON decision a line); drop --explain, or explain a request on its own from a "
+                               f"file holding one JSON object")
+    if pretty:
+        raise click.UsageError(f"--pretty indents one decision, but `{name}` is JSON Lines (a batch), whose output "
+                               f"keeps one JSON decision a line; drop --pretty, or pipe the output through `jq .`")
 
 
 def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
@@ -219,7 +260,7 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
     from policydsl.codegen import generate_python
     from policydsl.irjson import to_json
 
-    ps = load_ir(files, baseline)
+    ps = load_ir(files, baseline, "compile")
     text = generate_python(ps) if target == "python" else to_json(ps, indent=2) + "\n"
     if out_path == "-":
         click.echo(text, nl=False)
@@ -248,14 +289,18 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
     """
     from policydsl.testing import coverage, run_test
 
-    exit_code = ExitCode.OK
-    total = failed = 0
-    for path in policy_files(files):
+    paths, problems = policy_files(files)
+    echo_diagnostics(problems)
+    exit_code = ExitCode.ERROR if problems else ExitCode.OK
+    total = failed = not_loaded = 0
+    for path in paths:
         result = load_set([path], baseline)
         errors = [d for d in result.diagnostics if d.is_error]
         if errors or result.analysis is None or result.policy_set is None:
-            echo_diagnostics(errors)
+            echo_diagnostics(errors or list(result.diagnostics))
+            click.echo(f"{path}: not tested, the file failed to load")
             exit_code = ExitCode.ERROR
+            not_loaded += 1
             continue
         ps = result.policy_set
         origin = "merchant" if ps.merchant else "platform"
@@ -283,7 +328,11 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
         click.echo(f"  rules no test fires ({len(never)}): {' '.join(never) or '-'}")
     if failed and exit_code == ExitCode.OK:
         exit_code = ExitCode.VIOLATIONS
-    click.echo(f"{total - failed}/{total} tests passed")
+    if not_loaded:  # never "0/0 tests passed" for files that were not tested at all
+        tested = f"{total - failed}/{total} tests passed; " if len(paths) > not_loaded else ""
+        click.echo(f"{tested}not tested: {not_loaded} file(s) failed to load")
+    elif paths:
+        click.echo(f"{total - failed}/{total} tests passed")
     sys.exit(exit_code)
 
 
@@ -305,8 +354,10 @@ def fmt(files: tuple[str, ...], check_only: bool) -> None:
     from policydsl.formatter import format_source
 
     unformatted: list[Path] = []
-    failed = False
-    for path in policy_files(files):
+    paths, usage = policy_files(files)
+    echo_diagnostics(usage)
+    failed = bool(usage)
+    for path in paths:
         source, problems = read_source(path)
         if source is None:
             echo_diagnostics(problems)

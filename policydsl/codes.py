@@ -13,6 +13,7 @@ ERROR_CODES: dict[str, str] = {
     "PD103": "invalid string literal (unknown escape)",
     "PD104": "`=` used in a condition; conditions compare with `==`",
     "PD105": "the file is not UTF-8 text",
+    "PD106": "a number is out of range (more than 18 digits)",
     # names and types
     "PD201": "unknown fact or name",
     "PD202": "unknown action",

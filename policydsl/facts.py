@@ -40,30 +40,47 @@ def load_json(text: str, source: Source) -> Any:
                                           span=point(source, 1, 1))])
 
 
+# A JSON value's first token: a string, a number, a literal, or the bracket opening an object or array.
+_JSON_VALUE = re.compile(r'\s*("(?:[^"\\\n]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[\[{])')
+#: Problems with a fact's key (a missing or unknown fact) are shown at the key; every other
+#: problem is with the value given (wrong type, unknown enum value, bad timestamp, negative
+#: count, contradiction), shown under that value.
+KEY_CODES = frozenset({"PD402", "PD403"})
+
+
 class _Locator:
-    """Finds where a fact path's key sits in the JSON text, for diagnostics."""
+    """Finds where a fact path's key, or its value, sits in the JSON text, for diagnostics."""
 
     def __init__(self, source: Source | None, first_line: int = 1) -> None:
         self.source = source
         self.first_line = first_line
 
-    def span(self, path: str) -> Span | None:
+    def span(self, path: str, value: bool = False) -> Span | None:
+        """The key of `path` (or of the deepest object holding it), or with `value` the value
+        given for it; the start of the text when neither is found."""
         if self.source is None:
             return None
         text = self.source.text
         pos = 0
         found = -1
         key = ""
+        complete = True
         for segment in path.split("."):
             m = re.compile(r'"%s"\s*:' % re.escape(segment)).search(text, pos)
             if m is None:
+                complete = False
                 break
             found, pos, key = m.start(), m.end(), segment
         if found < 0:
             return point(self.source, self.first_line, 1)
+        width = len(key) + 2  # the key found, with its quotes
+        if value and complete:
+            m = _JSON_VALUE.match(text, pos)
+            if m is not None:
+                found, width = m.start(1), len(m.group(1))
         line = text.count("\n", 0, found) + 1
         column = found - (text.rfind("\n", 0, found) + 1) + 1
-        return point(self.source, line, column, len(key) + 2)  # the key found, with its quotes
+        return point(self.source, line, column, width)
 
 
 def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) -> FlatFacts:
@@ -71,7 +88,8 @@ def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) 
 
     The rules and messages live in `policydsl.runtime.validate_slow`, which every compiled
     module carries too, so the interpreter and compiled code reject exactly the same input;
-    here each problem gets its place in the JSON text."""
+    here each problem gets its place in the JSON text: the key of a missing or unknown fact,
+    the value of any other."""
     spec = tuple((f.path, f.kind, f.nullable, f.values) for f in policy_set.facts)
     orderings = tuple((o.left, o.op, o.right) for o in policy_set.orderings)
     try:
@@ -80,7 +98,8 @@ def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) 
         loc = _Locator(source)
         raise FactsInputError([
             Diagnostic(code=e["code"], message=e["message"], hint=e["hint"],
-                       span=loc.span(e["fact"]) if e["fact"] else (point(source, 1, 1) if source else None))
+                       span=loc.span(e["fact"], value=e["code"] not in KEY_CODES) if e["fact"]
+                       else (point(source, 1, 1) if source else None))
             for e in exc.errors]) from None
 
 

@@ -19,6 +19,13 @@ from policydsl.source import Source, Span, point
 
 GRAMMAR_FILE = "policy.lark"
 MAX_SYNTAX_ERRORS = 20
+#: The name of the shipped platform baseline (policies/platform/after_sales.policy), used in hints
+#: that show a merchant header; a test keeps it equal to the shipped file's name.
+SHIPPED_BASELINE = "wechat-channels-after-sales"
+#: The most digits a number in a policy may have. Larger numbers are out of range: beyond any
+#: count an order has, any span of the years 0001–9999 (even in microseconds), and the 64-bit
+#: integers of other runtimes of the IR; Python would not even convert one of 4,300 digits.
+MAX_INT_DIGITS = 18
 
 
 def grammar_text() -> str:
@@ -112,6 +119,19 @@ class _ToAst(Transformer):
                                             span=self.tspan(tok),
                                             hint="escapes are \\\" \\\\ \\n \\t and \\uXXXX"))
             return str(tok)[1:-1]
+
+    def integer(self, tok: Token) -> int:
+        """A whole-number token's value; one of more than MAX_INT_DIGITS digits is PD106 (0 stands in)."""
+        digits = str(tok).lstrip("+-")
+        if len(digits) <= MAX_INT_DIGITS:
+            return int(str(tok))
+        shown = digits if len(digits) <= 30 else f"{digits[:12]}…{digits[-6:]}"
+        self.problems.append(Diagnostic(code="PD106", message=f"the number {shown} is out of range: it has "
+                                                              f"{len(digits)} digits, more than {MAX_INT_DIGITS}",
+                                        span=self.tspan(tok),
+                                        hint="durations, counts and limits in a policy are far smaller; "
+                                             "write the value you mean"))
+        return 0
 
     def __default__(self, data, children, meta):
         raise AssertionError(f"grammar rule `{data}` has no AST mapping")
@@ -213,7 +233,7 @@ class _ToAst(Transformer):
         return ast.CapabilityDecl(name=self.name(name), cites=cites or (), items=tuple(items), span=self.span(meta))
 
     def cap_times(self, meta, c):
-        return ast.CapTimes(count=int(c[0]), counted_by=c[1], span=self.span(meta))
+        return ast.CapTimes(count=self.integer(c[0]), counted_by=c[1], span=self.span(meta))
 
     def cap_each(self, meta, c):
         return ast.CapEach(duration=c[0], span=self.span(meta))
@@ -300,7 +320,7 @@ class _ToAst(Transformer):
         return ast.Constant(value=str(c[0]) == "true", span=self.span(meta))
 
     def int_operand(self, meta, c):
-        return ast.IntLit(value=int(c[0]), span=self.span(meta))
+        return ast.IntLit(value=self.integer(c[0]), span=self.span(meta))
 
     def duration_operand(self, meta, c):
         return c[0]
@@ -330,7 +350,7 @@ class _ToAst(Transformer):
         return ast.StringValue(text=self.string(c[0]), span=self.span(meta))
 
     def int_value(self, meta, c):
-        return ast.IntValue(value=int(c[0]), span=self.span(meta))
+        return ast.IntValue(value=self.integer(c[0]), span=self.span(meta))
 
     def bool_value(self, meta, c):
         return ast.BoolValue(value=str(c[0]) == "true", span=self.span(meta))
@@ -358,10 +378,10 @@ class _ToAst(Transformer):
         return ast.Path(segments=tuple(str(t) for t in c), span=self.span(meta))
 
     def int_literal(self, meta, c):
-        return ast.IntLit(value=int(c[0]), span=self.span(meta))
+        return ast.IntLit(value=self.integer(c[0]), span=self.span(meta))
 
     def duration(self, meta, c):
-        return ast.Duration(amount=int(c[0]), unit=_UNITS[str(c[1])], span=self.span(meta))
+        return ast.Duration(amount=self.integer(c[0]), unit=_UNITS[str(c[1])], span=self.span(meta))
 
 
 # ---- syntax errors ---------------------------------------------------------------
@@ -438,11 +458,19 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
         if swallowed is not None:
             return swallowed
         expected = set(exc.accepts or exc.expected)
+        if expected == {"EXTENDS"} and not did_you_mean(str(tok), ["extends"]):
+            no_extends = _merchant_header_without_extends(source, part, offset_line, tok.start_pos, "PD101")
+            if no_extends is not None:
+                return no_extends
         hint = _token_hint(str(tok), tok.type, expected)
         width = max(1, len(str(tok))) if "\n" not in str(tok) else 1
         return Diagnostic(code="PD101", message=f"unexpected `{tok}`; expected {_expected_phrase(expected)}",
                           span=point(source, line, column, width), hint=hint)
     expected = set(getattr(exc, "expected", None) or ())
+    if expected == {"EXTENDS"}:
+        no_extends = _merchant_header_without_extends(source, part, offset_line, len(part), "PD102")
+        if no_extends is not None:
+            return no_extends
     text_lines = source.text.splitlines() or [""]
     last = len(text_lines)
     return Diagnostic(code="PD102",
@@ -450,6 +478,30 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
                               + (f"; expected {_expected_phrase(expected)}" if expected else ""),
                       span=point(source, last, len(text_lines[-1]) + 1),
                       hint="finish the last declaration" if expected else None)
+
+
+_STRING_RE = r'"(?:[^"\\\n]|\\.)*"'
+_MERCHANT_HEADER = re.compile(rf"\bmerchant\s+policy\s+{_STRING_RE}\s+version\s+{_STRING_RE}")
+
+
+def _merchant_header_without_extends(source: Source, text: str, offset_line: int, before: int,
+                                     code: str) -> Diagnostic | None:
+    """PD101/PD102 at the end of a merchant header that lacks `extends`, rather than at whatever
+    follows it (usually the first declaration, on a later line); None if the header is not found."""
+    found = None
+    for m in _MERCHANT_HEADER.finditer(text, 0, before):
+        found = m
+    if found is None:
+        return None
+    end = found.end()
+    line = text.count("\n", 0, end) + 1 + offset_line
+    column = end - (text.rfind("\n", 0, end) + 1) + 1
+    message = "the merchant policy header has no `extends`: a merchant policy names the baseline it extends"
+    if code == "PD102":
+        message = "the file ends in the middle of the merchant policy header, which has no `extends`"
+    return Diagnostic(code=code, message=message, span=point(source, line, column),
+                      hint=f"write `extends \"{SHIPPED_BASELINE}\"` after the version: "
+                           f"`{found.group()} extends \"{SHIPPED_BASELINE}\"`")
 
 
 # An operator, then a keyword that the contextual lexer read as a name: `when x > \n then must a`.
@@ -503,6 +555,8 @@ class ParseResult:
 def parse(text: str, name: str = "<string>") -> ParseResult:
     """Parse one policy file. Never raises on bad input: problems come back as diagnostics."""
     source = Source(name, text)
+    if not _COMMENT.sub("", text).strip():
+        return ParseResult(None, (_empty_file(source),))
     diagnostics: list[Diagnostic] = []
     comments: list[ast.Comment] = []
     policy = _parse_part(source, text, "start", 0, diagnostics, comments)
@@ -510,6 +564,18 @@ def parse(text: str, name: str = "<string>") -> ParseResult:
         return ParseResult(None, tuple(diagnostics))
     assert isinstance(policy, ast.Policy)
     return ParseResult(attrs.evolve(policy, comments=tuple(comments)), ())
+
+
+_COMMENT = re.compile(r"#[^\n]*")
+
+
+def _empty_file(source: Source) -> Diagnostic:
+    """PD102 for a file with nothing but blanks and comments: say what a policy starts with."""
+    what = "the file is empty" if not source.text.strip() else "the file holds only comments"
+    return Diagnostic(code="PD102", message=f"{what}: a policy starts with a `platform` or `merchant` policy header",
+                      span=point(source, 1, 1),
+                      hint=f'write `platform policy "NAME" version "V"` for a platform baseline, or '
+                           f'`merchant policy "NAME" version "V" extends "{SHIPPED_BASELINE}"` for a merchant policy')
 
 
 def _parse_part(source: Source, text: str, start: str, line_offset: int,

@@ -186,3 +186,42 @@ def test_compile_reports_policy_errors(tmp_path: Path) -> None:
     bad.write_text('platform policy "x" version "1"\nrule r when nope then must x\n', encoding="utf-8")
     result = CliRunner().invoke(cli.main, ["compile", str(bad)])
     assert result.exit_code == 2 and "error[PD" in result.stderr
+
+
+@pytest.mark.parametrize("flag", ["--explain", "--pretty"])
+def test_single_request_flags_on_a_json_lines_file_are_a_usage_error(tmp_path: Path, flag: str) -> None:
+    """--explain and --pretty shape one decision; a batch prints one JSON line each, so they are
+    rejected (exit 2, saying why), not silently ignored."""
+    facts = tmp_path / "orders.jsonl"
+    facts.write_text(requests_jsonl(5), encoding="utf-8")
+    code, out, err = run_eval(str(BASELINE), "--facts", str(facts), flag)
+    assert code == 2 and out == ""
+    assert f"Error: {flag} " in err and f"`{facts}` is JSON Lines" in err and f"drop {flag}" in err
+
+
+@pytest.mark.parametrize("flag", ["--explain", "--pretty"])
+def test_single_request_flags_on_json_lines_from_stdin_are_a_usage_error(flag: str) -> None:
+    result = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", "-", flag], input=requests_jsonl(5))
+    assert result.exit_code == 2 and result.stdout == ""
+    assert f"Error: {flag} " in result.stderr and "`<stdin>` is JSON Lines" in result.stderr
+
+
+def test_explain_and_pretty_still_work_on_one_request(tmp_path: Path) -> None:
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(BASE), encoding="utf-8")
+    code, out, _ = run_eval(str(BASELINE), "--facts", str(single), "--explain")
+    assert code == 0 and out.startswith("Scenario: ")
+    code, out, _ = run_eval(str(BASELINE), "--facts", str(single), "--pretty")
+    assert code == 0 and out.startswith("{\n  ")
+
+
+def test_an_error_record_gives_the_column_of_the_bad_value(tmp_path: Path) -> None:
+    facts = tmp_path / "orders.jsonl"
+    line = json.dumps({**BASE, "order": {**BASE["order"], "category": "fruit"}})
+    facts.write_text(json.dumps(BASE) + "\n" + line + "\n", encoding="utf-8")
+    code, out, _ = run_eval(str(BASELINE), "--facts", str(facts))
+    assert code == 2
+    record = json.loads(out.splitlines()[1])
+    error, = record["errors"]
+    assert (record["line"], error["code"], error["line"]) == (2, "PD405", 2)
+    assert error["column"] == line.index('"fruit"') + 1

@@ -122,6 +122,54 @@ def test_check_a_directory_finds_policy_files(tmp_path):
     assert f"{tmp_path / 'sub' / 'b.policy'}:" in result.stdout
 
 
+@pytest.mark.parametrize("command", ["check", "test", "fmt"])
+def test_a_directory_without_policy_files_is_a_usage_error(tmp_path, command):
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    write(empty, "notes.txt", "not a policy")
+    result = run_cli(command, str(empty))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert f"error[PD001]: no .policy files in `{empty}`" in result.output
+    assert "0/0 tests passed" not in result.output and ": ok" not in result.output
+
+
+@pytest.mark.parametrize("command", ["check", "test", "fmt"])
+def test_an_empty_directory_next_to_good_files_still_fails(tmp_path, command):
+    empty = tmp_path / "emptydir"
+    empty.mkdir()
+    result = run_cli(command, str(BASELINE_PATH), str(empty))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert f"error[PD001]: no .policy files in `{empty}`" in result.output
+
+
+def test_check_json_reports_a_directory_without_policy_files(tmp_path):
+    result = check(str(tmp_path), "--format", "json")
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc["valid"] is False and doc["files"] == []
+    assert [(d["code"], d["message"]) for d in doc["diagnostics"]] == [("PD001", f"no .policy files in `{tmp_path}`")]
+
+
+def test_a_pattern_the_shell_did_not_expand(tmp_path):
+    write(tmp_path, "a.policy", BASELINE_TEXT)
+    result = check(str(tmp_path / "*.policy"))
+    assert result.exit_code == 0 and result.stdout == "checked 1 file(s): ok, 0 error(s), 0 warning(s)\n"
+    result = check(str(tmp_path / "*.polcy"))
+    assert result.exit_code == 2
+    assert f"error[PD001]: no .policy files match `{tmp_path / '*.polcy'}`" in result.stdout
+
+
+def test_eval_and_compile_on_a_directory_without_policy_files(tmp_path):
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    for args in (["eval", str(tmp_path), "--facts", str(facts)], ["compile", str(tmp_path)]):
+        result = run_cli(*args)
+        assert_no_traceback(result)
+        assert result.exit_code == 2
+        assert result.stderr.startswith(f"error[PD001]: no .policy files in `{tmp_path}`"), result.stderr
+
+
 def test_pd001_missing_file(tmp_path):
     result = check(str(tmp_path / "missing.policy"))
     assert result.exit_code == 2
@@ -153,6 +201,31 @@ def test_pd002_two_merchant_policies(tmp_path):
     assert_no_traceback(result)
     assert result.exit_code == 2
     assert result.stderr.startswith(f"{b}:1:1: error[PD002]: a policy set holds one merchant policy")
+
+
+def test_pd002_two_merchant_policies_is_worded_for_the_command(tmp_path):
+    a = write(tmp_path, "a.policy", MERCHANT_HEADER)
+    b = write(tmp_path, "b.policy", MERCHANT_HEADER.replace("fruit-shop", "other-shop"))
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    for command, args in (("eval", ["--facts", str(facts)]), ("compile", [])):
+        result = run_cli(command, str(a), str(b), *args)
+        assert_no_traceback(result)
+        assert result.exit_code == 2
+        assert result.stderr.splitlines()[0] == (f"{b}:1:1: error[PD002]: a policy set holds one merchant policy, "
+                                                 f"and `{a}` is one already")
+        assert f"= hint: run `policydsl {command}` once per merchant file" in result.stderr
+        assert "check merchant files" not in result.stderr
+
+
+def test_pd002_two_merchant_policies_through_the_library(tmp_path):
+    from policydsl import PolicyDslError, load
+
+    a = write(tmp_path, "a.policy", MERCHANT_HEADER)
+    b = write(tmp_path, "b.policy", MERCHANT_HEADER.replace("fruit-shop", "other-shop"))
+    with pytest.raises(PolicyDslError) as info:
+        load(a, b)
+    d, = info.value.diagnostics
+    assert d.code == "PD002" and "policydsl.load()" in d.hint and "check" not in d.message
 
 
 def test_pd212_merchant_extends_a_baseline_that_is_not_installed(tmp_path):
@@ -221,6 +294,26 @@ def test_test_command_on_a_broken_policy_exits_2(tmp_path):
     assert_no_traceback(result)
     assert result.exit_code == 2
     assert "error[PD215]: unknown facts block `bsae`" in result.stderr
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", 'platform policy "p" version "1"\nrule r when\n'])
+def test_test_command_on_a_file_that_does_not_load_claims_no_tests(tmp_path, text):
+    path = write(tmp_path, "p.policy", text)
+    result = run_cli("test", str(path))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert "error[PD10" in result.stderr
+    assert "tests passed" not in result.stdout
+    assert result.stdout.splitlines() == [f"{path}: not tested, the file failed to load",
+                                          "not tested: 1 file(s) failed to load"]
+
+
+def test_test_command_with_a_good_and_a_broken_file(tmp_path):
+    path = write(tmp_path, "p.policy", "")
+    result = run_cli("test", str(BASELINE_PATH), str(path))
+    assert_no_traceback(result)
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[-1] == "23/23 tests passed; not tested: 1 file(s) failed to load"
 
 
 # ---- explain and the error-code documentation ---------------------------------------------------------

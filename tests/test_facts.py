@@ -2,7 +2,8 @@
 
 Every bad input is an input error that names the fact path and what was expected:
 never a crash, never a silent default. Through the CLI it exits 2 and prints
-`file:line:col: error[PD4xx]` pointing at the key in the facts file.
+`file:line:col: error[PD4xx]` pointing at the bad value in the facts file (at the key of an
+unknown fact, or of the object that lacks a missing one).
 """
 
 from __future__ import annotations
@@ -115,14 +116,28 @@ def key_position(text: str, path: str) -> tuple[int, int, str]:
     return found
 
 
+KEY_CODES = ("PD402", "PD403")  # a missing or unknown fact: the caret is under a key, not a value
+
+
+def value_text(facts: dict, path: str) -> str:
+    """How the value of `path` starts in json.dumps(facts, indent=2): the whole scalar, or `{`/`[`."""
+    value: object = facts
+    for segment in path.split("."):
+        value = value[segment]
+    return json.dumps(value, ensure_ascii=False) if not isinstance(value, (dict, list)) else json.dumps(value)[0]
+
+
 @pytest.mark.parametrize("case", sorted(BAD_INPUTS))
 def test_bad_facts_exit_2_through_the_cli(tmp_path, case):
     changes, code, path, words = BAD_INPUTS[case]
-    file, result = eval_file(tmp_path, broken(changes))
+    facts = broken(changes)
+    file, result = eval_file(tmp_path, facts)
     assert result.exit_code == 2
     assert result.stdout == ""  # no decision is printed
     assert f"`{path}`" in result.stderr and words in result.stderr
     line, column, key = key_position(file.read_text(), path)
+    if code not in KEY_CODES:  # the caret sits under the value, after `"key": `
+        column, key = column + len(key) + 2, value_text(facts, path)
     lines = result.stderr.splitlines()
     at = next(i for i, text in enumerate(lines) if f"error[{code}]: " in text)
     first, source_line, caret = lines[at], lines[at + 2], lines[at + 3]
@@ -131,15 +146,24 @@ def test_bad_facts_exit_2_through_the_cli(tmp_path, case):
     assert source_line.split(" | ", 1)[1][under.index("^"):under.rindex("^") + 1] == key
 
 
-def test_the_diagnostic_points_at_the_key_in_the_file(tmp_path):
+def test_the_diagnostic_points_at_the_value_in_the_file(tmp_path):
     facts = with_facts(order__extensions_used="3")
     file, result = eval_file(tmp_path, facts)
     text = file.read_text()
     line = text.splitlines().index('    "extensions_used": "3",') + 1
     assert result.stderr.splitlines()[0] == (
-        f'{file}:{line}:5: error[PD404]: `order.extensions_used` must be a whole number, got the string "3"')
+        f'{file}:{line}:24: error[PD404]: `order.extensions_used` must be a whole number, got the string "3"')
     assert result.stderr.splitlines()[2].endswith('|     "extensions_used": "3",')
-    assert result.stderr.splitlines()[3].endswith("|     " + "^" * len('"extensions_used"'))
+    assert result.stderr.splitlines()[3].endswith("|     " + " " * len('"extensions_used": ') + "^" * len('"3"'))
+
+
+def test_a_bad_timestamp_is_underlined_not_its_key(tmp_path):
+    file, result = eval_file(tmp_path, with_facts(order__paid_at="2026-10-01T12:00:00"))
+    line = file.read_text().splitlines().index('    "paid_at": "2026-10-01T12:00:00",') + 1
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith(f"{file}:{line}:16: error[PD406]: `order.paid_at`: the timestamp has no UTC offset")
+    assert lines[2].endswith('|     "paid_at": "2026-10-01T12:00:00",')
+    assert lines[3].endswith("|                " + "^" * len('"2026-10-01T12:00:00"'))
 
 
 def test_location_of_a_fact_in_the_json_text(baseline):
@@ -148,8 +172,35 @@ def test_location_of_a_fact_in_the_json_text(baseline):
     with pytest.raises(FactsInputError) as info:
         baseline.validate(load_json(text, source), source)
     d = one(list(info.value.diagnostics), "PD405")
-    assert underlined(d) == '"reason"'
-    assert where(d) == (text.splitlines().index('    "reason": "refund",') + 1, 5)
+    assert underlined(d) == '"refund"'
+    assert where(d) == (text.splitlines().index('    "reason": "refund",') + 1, 15)
+
+
+@pytest.mark.parametrize("changes, code, under", [
+    ({"order.paid_at": "2026-10-01T12:00:00"}, "PD406", '"2026-10-01T12:00:00"'),
+    ({"order.extensions_used": -1}, "PD407", "-1"),
+    ({"order.settled": None}, "PD404", "null"),
+    ({"order.settled": [True]}, "PD404", "["),
+    ({"negotiation": 7}, "PD404", "7"),
+    ({"request.reason": "later"}, "PD405", '"later"'),
+    ({"order.colour": "red"}, "PD403", '"colour"'),
+])
+def test_location_in_compact_json(baseline, changes, code, under):
+    text = json.dumps(broken(changes), separators=(",", " :  "))  # one line, odd spacing around `:`
+    source = Source("f.json", text)
+    with pytest.raises(FactsInputError) as info:
+        baseline.validate(load_json(text, source), source)
+    d = one(list(info.value.diagnostics), code)
+    assert underlined(d) == under
+
+
+def test_a_missing_fact_is_shown_at_the_object_that_lacks_it(baseline):
+    text = json.dumps(with_facts(request__evidence=DELETE), indent=2)
+    source = Source("f.json", text)
+    with pytest.raises(FactsInputError) as info:
+        baseline.validate(load_json(text, source), source)
+    d = one(list(info.value.diagnostics), "PD402")
+    assert underlined(d) == '"request"' and where(d) == (text.splitlines().index('  "request": {') + 1, 3)
 
 
 def test_not_json_at_all(tmp_path):

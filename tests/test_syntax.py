@@ -12,7 +12,7 @@ from core_helpers import (BASELINE_NAME, BASELINE_TEXT, caret_block, codes, diag
 from policydsl import ast
 from policydsl.api import parse_file, read_source
 from policydsl.semantics import analyze
-from policydsl.syntax import _describe_terminal, parse, parser
+from policydsl.syntax import MAX_INT_DIGITS, SHIPPED_BASELINE, _describe_terminal, parse, parser
 
 H = 'platform policy "p" version "1"\n'  # line 1 of the small inputs below
 
@@ -190,6 +190,38 @@ def test_pd101_platform_policies_do_not_extend():
     assert underlined(d) == "extends"
 
 
+def test_pd101_merchant_header_without_extends_is_reported_at_the_header():
+    text = 'merchant policy "x" version "1"  # forgot the baseline\n\nclause M1 "x"\n'
+    d = one(parse_errors(text), "PD101")
+    assert where(d) == (1, 32)  # just after the version, not at `clause` on line 3
+    assert "has no `extends`" in d.message
+    assert d.hint == (f'write `extends "{BASELINE_NAME}"` after the version: '
+                      f'`merchant policy "x" version "1" extends "{BASELINE_NAME}"`')
+    first, source_line, caret = caret_block(d)
+    assert source_line.startswith('merchant policy "x" version "1"') and caret == " " * 31 + "^"
+
+
+def test_pd101_merchant_header_with_a_string_but_no_extends():
+    d = one(parse_errors(f'merchant policy "x" version "1" "{BASELINE_NAME}"\n'), "PD101")
+    assert where(d) == (1, 32) and "has no `extends`" in d.message
+
+
+def test_pd101_misspelled_extends_still_suggests_the_keyword():
+    d = one(parse_errors('merchant policy "x" version "1" extend "y"\n'), "PD101")
+    assert where(d) == (1, 33) and underlined(d) == "extend"
+    assert d.hint == "did you mean `extends`?"
+
+
+def test_pd102_merchant_header_without_extends_at_the_end_of_the_file():
+    d = one(parse_errors('merchant policy "x" version "1"\n# nothing else\n'), "PD102")
+    assert where(d) == (1, 32)
+    assert "`extends`" in d.message and f'extends "{BASELINE_NAME}"' in d.hint
+
+
+def test_shipped_baseline_name_in_hints_is_the_shipped_baseline():
+    assert SHIPPED_BASELINE == parse(BASELINE_TEXT, "after_sales.policy").policy.name == BASELINE_NAME
+
+
 # ---- PD102 end of file inside a declaration ---------------------------------------------------------
 
 def test_pd102_file_ends_after_then():
@@ -208,6 +240,22 @@ def test_pd102_empty_file():
     d = one(parse_errors(""), "PD102")
     assert where(d) == (1, 1)
     assert "`platform`" in d.message and "`merchant`" in d.message
+
+
+@pytest.mark.parametrize("text, what", [("", "the file is empty"), ("\n  \n\t\n", "the file is empty"),
+                                        ("# a comment\n\n   # another\n", "the file holds only comments")])
+def test_pd102_empty_file_says_what_a_policy_starts_with(text, what):
+    d, = parse_errors(text)
+    assert d.code == "PD102" and where(d) == (1, 1)
+    assert d.message == f"{what}: a policy starts with a `platform` or `merchant` policy header"
+    assert "middle of a declaration" not in d.message
+    assert '`platform policy "NAME" version "V"`' in d.hint
+    assert f'`merchant policy "NAME" version "V" extends "{BASELINE_NAME}"`' in d.hint
+
+
+def test_a_hash_inside_a_string_does_not_make_a_file_look_empty():
+    d = one(parse_errors('"# not a comment"\n'), "PD101")
+    assert where(d) == (1, 1)
 
 
 # ---- PD103 bad string escape --------------------------------------------------------------------------
@@ -246,6 +294,33 @@ def test_pd104_before_a_parse_error_is_still_reported():
     text = H + "rule r when a = b then must x\nrule t when ( then must z\n"
     ds = parse_errors(text)
     assert sorted((d.code, where(d)) for d in ds) == [("PD101", (3, 20)), ("PD104", (2, 13))]
+
+
+# ---- PD106 a number out of range ---------------------------------------------------------------------
+
+def test_pd106_a_number_with_more_digits_than_python_converts():
+    digits = "1" * 5000  # int() refuses it: this was an internal error (VisitError)
+    d = one(parse_errors(H + f"param x = {digits} days\n"), "PD106")
+    assert where(d) == (2, 11)
+    assert underlined(d) == digits
+    assert d.message == f"the number 111111111111…111111 is out of range: it has 5000 digits, more than {MAX_INT_DIGITS}"
+    assert d.hint
+
+
+def test_pd106_every_out_of_range_number_is_reported():
+    big = "9" * (MAX_INT_DIGITS + 1)
+    text = (H + f"param x = {big} days\n"
+            f"rule r when order.extensions_used > {big} then must x\n"
+            f"test \"t\" given {{ order.extensions_used: -{big} }} expect must x\n")
+    ds = parse_errors(text)
+    assert [(d.code, where(d)) for d in ds] == [("PD106", (2, 11)), ("PD106", (3, 37)), ("PD106", (4, 41))]
+    assert [underlined(d) for d in ds] == [big, big, "-" + big]
+
+
+def test_the_largest_number_in_range_parses():
+    most = "9" * MAX_INT_DIGITS
+    result = parse(H + f"param x = {most} days\nrule r when order.extensions_used > {most} then must x\n")
+    assert result.diagnostics == ()
 
 
 # ---- PD105 not UTF-8 ---------------------------------------------------------------------------------
