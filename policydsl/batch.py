@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import multiprocessing
+import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -42,6 +43,18 @@ def is_json_lines(path: str, head: str) -> bool:
         return exc.msg == "Extra data"
 
 
+# Raw surrogates in text decoded with "surrogateescape" stand for bytes that are not UTF-8;
+# in a parsed value they come from a lone `\ud800` escape, which no UTF-8 stream can carry.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def not_utf8(text: str) -> bool:
+    """The text, read with errors="surrogateescape" (as `eval` reads facts, so that one bad
+    line of a batch becomes that line's error record instead of ending the batch), held
+    bytes that are not UTF-8."""
+    return not text.isascii() and _SURROGATE.search(text) is not None
+
+
 def iter_lines(stream: IO[str]) -> Iterator[Numbered]:
     """(line number, text) for every non-blank line, read lazily."""
     for number, line in enumerate(stream, start=1):
@@ -57,12 +70,25 @@ class LineDecider:
         self.name = name
 
     def __call__(self, number: int, text: str) -> Result:
+        if not_utf8(text):
+            return False, dumps({"line": number, "errors": [{
+                "code": "PD401", "message": f"line {number} is not UTF-8 text", "line": number, "column": None,
+                "hint": "save the facts as UTF-8"}]})
         source = Source(self.name, text)
         try:
             flat = self.backend.validate(load_json(text, source), source)
         except PolicyDslError as exc:
-            return False, dumps({"line": number, "errors": [error_record(d, number) for d in exc.diagnostics]})
+            record = dumps({"line": number, "errors": [error_record(d, number) for d in exc.diagnostics]})
+            return False, escape_surrogates(record)
         return True, dumps(self.backend.decision_dict(flat))
+
+
+def escape_surrogates(line: str) -> str:
+    """An output line with any lone surrogate (echoed from a `\ud800` escape in the input)
+    written as its JSON escape, so the line stays valid UTF-8 and valid JSON."""
+    if line.isascii():
+        return line
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
 
 
 def error_record(d: Diagnostic, line: int) -> dict[str, Any]:

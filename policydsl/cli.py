@@ -17,7 +17,7 @@ import click
 
 from policydsl import __version__, ir
 from policydsl.api import PolicySet, load_set
-from policydsl.batch import Numbered, decide_lines, is_json_lines, iter_lines
+from policydsl.batch import Numbered, decide_lines, is_json_lines, iter_lines, not_utf8
 from policydsl.codes import ERROR_CODES
 from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
                                    render_text, sorted_diagnostics)
@@ -173,14 +173,15 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     policy = load_policy(files, baseline, engine)
     try:
         if facts_path.endswith((".jsonl", ".ndjson")):
-            with open(facts_path, encoding="utf-8") as stream:  # streamed: constant memory
+            with open(facts_path, encoding="utf-8", errors="surrogateescape") as stream:  # streamed: constant memory
                 sys.exit(eval_lines(policy, iter_lines(stream), name, workers))
-        text = sys.stdin.read() if facts_path == "-" else Path(facts_path).read_text(encoding="utf-8")
+        if facts_path == "-":
+            text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape").read()
+        else:
+            with open(facts_path, encoding="utf-8", errors="surrogateescape") as stream:
+                text = stream.read()
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
-        sys.exit(ExitCode.ERROR)
-    except UnicodeDecodeError:
-        echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text")])
         sys.exit(ExitCode.ERROR)
     try:
         batch = is_json_lines(name, text)
@@ -189,6 +190,10 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     if batch:
         reject_single_request_flags(name, explain, pretty)
         sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name, workers))
+    if not_utf8(text):
+        echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text",
+                                     hint="save the facts as UTF-8")])
+        sys.exit(ExitCode.ERROR)
     sys.exit(eval_single(policy, text, name, explain, pretty))
 
 

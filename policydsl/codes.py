@@ -46,4 +46,5 @@ ERROR_CODES: dict[str, str] = {
     "PD406": "a timestamp is not RFC 3339 with an offset",
     "PD407": "a count is negative",
     "PD408": "facts contradict each other (e.g. signed before paid)",
+    "PD409": "a fact or group is given more than once (a duplicate JSON key)",
 }

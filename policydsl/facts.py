@@ -24,10 +24,44 @@ class FactsInputError(PolicyDslError):
     """Facts that cannot be decided on; carries every PD4xx diagnostic found."""
 
 
+class _Object(dict):
+    """A JSON object whose text gave some key more than once (`duplicates`); json keeps the last."""
+
+    duplicates: list[str]
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    marked = _Object(out)
+    marked.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return marked
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"`{name}` is not a JSON value; write a number")
+
+
+def _duplicates(value: Any, prefix: str = "") -> list[str]:
+    """The paths given twice in a parsed JSON value, in text order."""
+    out: list[str] = []
+    if isinstance(value, dict):
+        out += [prefix + k for k in getattr(value, "duplicates", ())]
+        for k, v in value.items():
+            out += _duplicates(v, f"{prefix}{k}.")
+    return out
+
+
 def load_json(text: str, source: Source) -> Any:
-    """Parse JSON text; a syntax error becomes PD401 at its line and column."""
+    """Parse JSON text (a leading byte order mark is skipped); a syntax error becomes PD401
+    at its line and column. Strict JSON: NaN and Infinity are not numbers, and a key given
+    twice in one object is an error (PD409), not silently the last value."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
     try:
-        return json.loads(text)
+        data = json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc.msg}",
                                           span=point(source, exc.lineno, exc.colno),
@@ -35,9 +69,17 @@ def load_json(text: str, source: Source) -> Any:
     except RecursionError:
         raise FactsInputError([Diagnostic(code="PD401", message="facts are not valid JSON: nested too deeply",
                                           span=point(source, 1, 1))])
-    except ValueError as exc:  # e.g. an integer with more digits than Python converts
+    except ValueError as exc:  # NaN/Infinity, or an integer with more digits than Python converts
         raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc}",
                                           span=point(source, 1, 1))])
+    twice = _duplicates(data)
+    if twice:
+        loc = _Locator(source)
+        raise FactsInputError([Diagnostic(code="PD409", message=f"`{path}` is given more than once",
+                                          span=loc.span(path),
+                                          hint="give each fact once; JSON readers disagree on which copy counts")
+                               for path in twice])
+    return data
 
 
 # A JSON value's first token: a string, a number, a literal, or the bracket opening an object or array.
@@ -65,7 +107,9 @@ class _Locator:
         found = -1
         key = ""
         complete = True
-        for segment in path.split("."):
+        whole = re.compile(r'"%s"\s*:' % re.escape(path)).search(text)  # a dotted key (PD403)
+        segments = [path] if whole is not None else path.split(".")
+        for segment in segments:
             m = re.compile(r'"%s"\s*:' % re.escape(segment)).search(text, pos)
             if m is None:
                 complete = False

@@ -22,7 +22,10 @@ __all__ = ["FactsError", "TimestampError", "make_formatter", "merge_cites", "par
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
 _RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})?")
+    r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?([Zz]|[+-]\d{2}:\d{2})?", re.ASCII)
+# The two common shapes `read_timestamp` hands to `datetime.fromisoformat` directly; anything
+# else (fractions, lower-case, a space) goes through `parse_timestamp`, so both accept the same.
+_COMMON_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)", re.ASCII)
 _MIN_US = (datetime(1, 1, 1, tzinfo=timezone.utc) - _EPOCH) // _US
 _MAX_US = (datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc) - _EPOCH) // _US
 
@@ -50,6 +53,8 @@ def parse_timestamp(text: str) -> int:
     year, month, day, hour, minute, second, frac, offset = m.groups()
     if offset is None:
         raise TimestampError("the timestamp has no UTC offset; add one such as +08:00 or Z")
+    if second == "60":
+        raise TimestampError("leap seconds (:60) are not supported; write :59 (or the next minute)")
     try:
         if offset in ("Z", "z"):
             tz = timezone.utc
@@ -71,9 +76,7 @@ def read_timestamp(value: object) -> int | None:
     `2026-10-01T12:00:00+08:00` and `…Z` take a fast path."""
     if type(value) is not str:
         return None
-    if value.isascii() and (len(value) == 25 and value[19] in "+-" and value[22] == ":" and value[23] < "6"
-                            or len(value) == 20 and value[19] == "Z") \
-            and value[4] == "-" and value[7] == "-" and value[10] == "T" and value[13] == ":" and value[16] == ":":
+    if _COMMON_SHAPE.fullmatch(value):
         try:
             return (datetime.fromisoformat(value) - _EPOCH) // _US
         except ValueError:
@@ -161,11 +164,16 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
     declared = {f[0]: f for f in facts}
     prefixes = {".".join(p.split(".")[:i]) for p in declared for i in range(1, p.count(".") + 1)}
     broken: list[str] = []  # groups given as something other than an object: their facts are not "missing"
+    misplaced: set[str] = set()  # facts given under a dotted key
 
     def walk(node: Mapping, prefix: str) -> None:
         for key, value in node.items():
             path = f"{prefix}{key}"
-            if path in declared:
+            if "." in key:  # `{"order.category": …}`: facts nest by group, a dotted key is no fact
+                err("PD403", path, f"unknown fact `{path}`: a key holds one name, not a dotted path",
+                    f"nest it: {{\"{key.split('.')[0]}\": {{\"{key.split('.', 1)[1]}\": …}}}}")
+                misplaced.add(path)  # reported here, so not also as missing
+            elif path in declared:
                 flat[path] = value
             elif path in prefixes:
                 if isinstance(value, Mapping):
@@ -184,7 +192,7 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
     out: dict = {}
     for path, kind, nullable, values in facts:
         if path not in flat:
-            if broken and path.startswith(tuple(broken)):
+            if broken and path.startswith(tuple(broken)) or path in misplaced:
                 continue
             err("PD402", path, f"missing fact `{path}` ({_expected_phrase(kind, nullable, values)})")
             continue

@@ -225,3 +225,36 @@ def test_an_error_record_gives_the_column_of_the_bad_value(tmp_path: Path) -> No
     error, = record["errors"]
     assert (record["line"], error["code"], error["line"]) == (2, "PD405", 2)
     assert error["column"] == line.index('"fruit"') + 1
+
+
+# ---- bytes that are not UTF-8, and lone surrogates (from a review of the engines) -------------------
+
+def test_a_line_that_is_not_utf8_is_one_error_record(tmp_path: Path) -> None:
+    """One bad line used to end the batch (and lose the lines decoded ahead of it)."""
+    good = [line for line in requests_jsonl(40, seed=11).splitlines() if line.strip()]
+    lines = [line.encode("utf-8") for line in good]
+    lines.insert(20, b'{"order": {"category": "\xff"}}')
+    facts = tmp_path / "orders.jsonl"
+    facts.write_bytes(b"\n".join(lines) + b"\n")
+    runs = [run_eval(str(BASELINE), "--facts", str(facts), "--workers", str(n)) for n in (1, 3)]
+    stdin = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", "-"], input=facts.read_bytes())
+    assert runs[0] == runs[1] and stdin.stdout == runs[0][1]
+    code, out, _ = runs[0]
+    outputs = out.splitlines()
+    assert code == 2 and len(outputs) == len(lines)
+    assert json.loads(outputs[20]) == {"line": 21, "errors": [{
+        "code": "PD401", "message": "line 21 is not UTF-8 text", "line": 21, "column": None,
+        "hint": "save the facts as UTF-8"}]}
+
+
+def test_a_lone_surrogate_escape_is_echoed_as_an_escape(tmp_path: Path) -> None:
+    """`"\\ud800"` is valid JSON syntax; echoing it raw made the output line unencodable and
+    ended the batch with an internal error."""
+    line = json.dumps(BASE).replace('"general"', '"gen\\ud800"', 1)
+    facts = tmp_path / "orders.jsonl"
+    facts.write_text(json.dumps(BASE) + "\n" + line + "\n" + json.dumps(BASE) + "\n", encoding="utf-8")
+    code, out, _ = run_eval(str(BASELINE), "--facts", str(facts))
+    outputs = out.splitlines()
+    assert code == 2 and len(outputs) == 3
+    assert "\\ud800" in outputs[1] and json.loads(outputs[1])["errors"][0]["code"] == "PD405"
+    out.encode("utf-8")  # the whole output is valid UTF-8

@@ -312,3 +312,73 @@ def test_validation_does_not_change_its_input(baseline):
     before = json.dumps(facts, sort_keys=True)
     baseline.decide(facts)
     assert json.dumps(facts, sort_keys=True) == before
+
+
+# ---- strict JSON and strict RFC 3339 (from a review of the engines) ---------------------------------
+
+def _text_with(old: str, new: str) -> str:
+    text = json.dumps(base_facts(), indent=2)
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def test_pd409_a_fact_given_twice_is_an_error_not_the_last_copy(tmp_path):
+    text = _text_with('"category": "general",', '"category": "books", "category": "general",')
+    path, result = eval_file(tmp_path, text)
+    assert result.exit_code == 2
+    assert "error[PD409]: `order.category` is given more than once" in result.stderr
+
+
+def test_a_dotted_key_is_not_a_fact(tmp_path):
+    """`{"order.category": …}` at the top level is no fact (SPEC §2 nests facts by group): one
+    PD403 naming where it belongs, and no PD402 for the same fact."""
+    facts = base_facts()
+    del facts["order"]["category"]
+    facts["order.category"] = "books"
+    d = one(problems_of(facts), "PD403")
+    assert "`order.category`" in d.message and d.hint == 'nest it: {"order": {"category": …}}'
+    assert [x.code for x in problems_of(facts)] == ["PD403"]
+
+
+def problems_of(facts) -> list:
+    with pytest.raises(FactsInputError) as info:
+        from policydsl.api import load
+        load(BASELINE_PATH, engine="interpreter").decide(facts)
+    return list(info.value.diagnostics)
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
+def test_nan_and_infinity_are_not_json(tmp_path, literal):
+    path, result = eval_file(tmp_path, _text_with('"extensions_used": 0', f'"extensions_used": {literal}'))
+    assert result.exit_code == 2 and "error[PD401]" in result.stderr and literal.lstrip("-") in result.stderr
+
+
+def test_a_leading_byte_order_mark_is_skipped(tmp_path):
+    path, result = eval_file(tmp_path, "\ufeff" + json.dumps(base_facts()))
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(("stamp", "accepted"), [
+    ("2026-10-20T10:00:00+08:00", True),
+    ("2026-10-20T10:00:00.1234567891+08:00", True),  # RFC 3339 puts no limit on the fraction
+    ("2026-10-20t10:00:00z", True),
+    ("２０２６-１０-２０T１０:００:００+０８:００", False),  # full-width digits are not RFC 3339 digits
+    ("٢٠٢٦-١٠-٢٠T١٠:٠٠:٠٠+٠٨:٠٠", False),  # nor are Arabic-Indic ones
+    ("2026-10-20T10:Z\u0000:00+08:00", False),  # the compiled fast path once read this as 10:00Z
+    ("2026-10-20T23:59:60+08:00", False),  # a leap second: said so, not a Python error
+])
+def test_timestamps_are_read_alike_by_both_engines(stamp, accepted):
+    from policydsl.api import load
+
+    facts = with_facts(None, request__at=stamp)
+    outcomes = []
+    for engine in ("compiled", "interpreter"):
+        try:
+            outcomes.append(load(BASELINE_PATH, engine=engine).decide(facts).to_json())
+        except FactsInputError as exc:
+            assert [d.code for d in exc.diagnostics] == ["PD406"]
+            outcomes.append(exc.diagnostics[0].message)
+    assert outcomes[0] == outcomes[1]
+    assert accepted == outcomes[0].startswith("{")
+    if stamp.endswith("60+08:00"):
+        assert "leap seconds" in outcomes[0]

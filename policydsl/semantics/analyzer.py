@@ -157,7 +157,7 @@ class _Analyzer:
         return True
 
     def collect_TimezoneDecl(self, d: ast.TimezoneDecl, origin: str) -> None:
-        m = re.fullmatch(r"([+-])(\d{2}):(\d{2})", d.offset)
+        m = re.fullmatch(r"([+-])(\d{2}):(\d{2})", d.offset, re.ASCII)
         if not m or int(m.group(2)) > 23 or int(m.group(3)) > 59:
             self.error("PD213", f"invalid time zone `{d.offset}`", d.span, "write a fixed UTC offset such as \"+08:00\"")
             return
