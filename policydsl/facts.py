@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from policydsl import ir
@@ -30,14 +30,18 @@ class _Object(dict):
     duplicates: list[str]
 
 
-def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out = dict(pairs)
-    if len(out) == len(pairs):
-        return out
-    seen: set[str] = set()
-    marked = _Object(out)
-    marked.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
-    return marked
+def _object_hook(marked: list[_Object]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
+    """An `object_pairs_hook` that notes, in `marked`, each object with a duplicate key."""
+    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return out
+        seen: set[str] = set()
+        dup = _Object(out)
+        dup.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+        marked.append(dup)
+        return dup
+    return build
 
 
 def _no_constant(name: str) -> Any:
@@ -61,7 +65,8 @@ def load_json(text: str, source: Source) -> Any:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        data = json.loads(text, object_pairs_hook=_object, parse_constant=_no_constant)
+        marked: list[_Object] = []
+        data = json.loads(text, object_pairs_hook=_object_hook(marked), parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
         raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc.msg}",
                                           span=point(source, exc.lineno, exc.colno),
@@ -72,7 +77,7 @@ def load_json(text: str, source: Source) -> Any:
     except ValueError as exc:  # NaN/Infinity, or an integer with more digits than Python converts
         raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc}",
                                           span=point(source, 1, 1))])
-    twice = _duplicates(data)
+    twice = _duplicates(data) if marked else []  # walked only when some object had a duplicate
     if twice:
         loc = _Locator(source)
         raise FactsInputError([Diagnostic(code="PD409", message=f"`{path}` is given more than once",
