@@ -1,4 +1,4 @@
-"""Stage 3, facts: one after-sales request (JSON) validated against the declared facts (PD401–PD408).
+"""Stage 3, facts: one after-sales request (JSON) validated against the declared facts (PD401–PD409).
 
 Every bad input is an input error that names the fact path and what was expected:
 never a crash, never a silent default. Through the CLI it exits 2 and prints
