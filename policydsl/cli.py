@@ -18,7 +18,7 @@ import click
 from policydsl import __version__, ir
 from policydsl.api import PolicySet, load_set
 from policydsl.batch import Numbered, decide_lines, is_json_lines, iter_lines, not_utf8
-from policydsl.codes import ERROR_CODES
+from policydsl.codes import CODES
 from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
                                    render_text, sorted_diagnostics)
 from policydsl.engine import ENGINES
@@ -389,17 +389,19 @@ def fmt(files: tuple[str, ...], check_only: bool) -> None:
 @main.command()
 @click.argument("code")
 def explain(code: str) -> None:
-    """Explain a diagnostic code (see docs/error-codes.md for the full table).
+    """Explain a diagnostic code: what it means, an input that triggers it, and the fix
+    (docs/error-codes.md has them all in one table).
 
     \b
     Example:
       policydsl explain PD301
     """
-    meaning = ERROR_CODES.get(code.upper())
-    if meaning is None:
-        click.echo(f"unknown code `{code}`; codes are PD001–PD408 (policydsl explain PD201)", err=True)
+    doc = CODES.get(code.upper())
+    if doc is None:
+        click.echo(f"unknown code `{code}`; codes run from {min(CODES)} to {max(CODES)} "
+                   f"(docs/error-codes.md lists them; e.g. policydsl explain PD201)", err=True)
         sys.exit(ExitCode.ERROR)
-    click.echo(f"{code.upper()}: {meaning}")
+    click.echo(f"{code.upper()}: {doc.meaning}\n\n  example: {doc.example}\n  fix:     {doc.fix}")
 
 
 def run() -> None:

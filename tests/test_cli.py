@@ -15,7 +15,7 @@ from core_helpers import (BASELINE_NAME, BASELINE_PATH, BASELINE_TEXT, MERCHANT_
                           edit_baseline, position_of, run_cli)
 from facts_strategies import base_facts
 from policydsl import __version__
-from policydsl.codes import ERROR_CODES
+from policydsl.codes import CODES, ERROR_CODES
 
 DOCS = ROOT / "docs" / "error-codes.md"
 CORE_CODES = [c for c in ERROR_CODES if not c.startswith("PD3")]
@@ -321,11 +321,13 @@ def test_test_command_with_a_good_and_a_broken_file(tmp_path):
 def test_explain_pd201():
     result = run_cli("explain", "PD201")
     assert result.exit_code == 0
-    assert result.stdout == "PD201: unknown fact or name\n"
+    assert result.stdout.startswith("PD201: unknown fact or name\n\n  example: `when request.typ == refund_only`")
+    assert "\n  fix:     Use a declared fact path or `let` name" in result.stdout
 
 
 def test_explain_is_case_insensitive():
-    assert run_cli("explain", "pd408").stdout == f"PD408: {ERROR_CODES['PD408']}\n"
+    assert run_cli("explain", "pd408").stdout == run_cli("explain", "PD408").stdout
+    assert run_cli("explain", "pd408").stdout.startswith(f"PD408: {ERROR_CODES['PD408']}\n")
 
 
 def test_explain_unknown_code_exits_2():
@@ -366,12 +368,15 @@ def test_every_error_code_is_documented():
         assert len(cells) == 4, f"{code}: code, meaning, example, fix"
         assert all(cells), f"{code} has an empty cell"
         assert cells[1].rstrip(".").lower() == ERROR_CODES[code].rstrip(".").lower(), code
+        assert (cells[2], cells[3]) == (CODES[code].example, CODES[code].fix), code
 
 
 @pytest.mark.parametrize("code", sorted(ERROR_CODES))
 def test_every_code_can_be_explained(code):
     result = run_cli("explain", code)
-    assert result.exit_code == 0 and result.stdout == f"{code}: {ERROR_CODES[code]}\n"
+    doc = CODES[code]
+    assert result.exit_code == 0
+    assert result.stdout == f"{code}: {doc.meaning}\n\n  example: {doc.example}\n  fix:     {doc.fix}\n"
 
 
 def test_every_core_code_has_a_test():
