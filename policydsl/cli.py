@@ -50,7 +50,8 @@ def policy_files(paths: tuple[str, ...]) -> tuple[list[Path], list[Diagnostic]]:
             out.extend(found)
         elif not path.exists() and _GLOB_CHARS & set(p):
             matches = [Path(m) for m in sorted(glob.glob(p, recursive=True))]
-            found = [f for m in matches for f in (sorted(m.rglob("*.policy")) if m.is_dir() else [m])]
+            found = [f for m in matches
+                     for f in (sorted(m.rglob("*.policy")) if m.is_dir() else [m] if m.suffix == ".policy" else [])]
             if not found:
                 problems.append(Diagnostic(code="PD001", message=f"no .policy files match `{p}`", hint=hint))
             out.extend(found)
@@ -176,12 +177,17 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
             with open(facts_path, encoding="utf-8", errors="surrogateescape") as stream:  # streamed: constant memory
                 sys.exit(eval_lines(policy, iter_lines(stream), name, workers))
         if facts_path == "-":
-            text = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8", errors="surrogateescape").read()
+            if isinstance(sys.stdin, io.TextIOWrapper):
+                sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+            text = sys.stdin.read()
         else:
             with open(facts_path, encoding="utf-8", errors="surrogateescape") as stream:
                 text = stream.read()
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
+        sys.exit(ExitCode.ERROR)
+    except UnicodeDecodeError:  # a stdin that cannot be reconfigured to keep bad bytes
+        echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text")])
         sys.exit(ExitCode.ERROR)
     try:
         batch = is_json_lines(name, text)

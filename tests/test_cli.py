@@ -453,3 +453,11 @@ def test_the_installed_command_turns_an_internal_error_into_one_line(monkeypatch
     monkeypatch.setenv("POLICYDSL_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         cli.run()
+
+
+def test_an_unexpanded_pattern_takes_only_policy_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("not a policy\n", encoding="utf-8")
+    (tmp_path / "ok.policy").write_text(BASELINE_TEXT, encoding="utf-8")
+    result = run_cli("check", str(tmp_path / "*"))
+    assert result.exit_code == 0, result.output
+    assert "notes.txt" not in result.output and "checked 1 file(s)" in result.output
