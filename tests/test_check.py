@@ -327,7 +327,9 @@ PLATFORM_CAPABILITY = dict(times=3, each="7 days", anchor="order.paid_at", when=
     ({"each": "6 days"}, "144 hours per extension is below what the platform provides (168)"),
     ({"anchor": "order.signed_at"}, "its window runs from `order.signed_at`, the platform's capability from "
                                     "`order.paid_at`"),
-    ({"when": "true"}, "its `only when` condition is not the platform's"),
+    ({"when": "true"}, "its `only when` condition holds on other facts than the platform's"),
+    ({"when": "order.settled and order.settled"}, None),  # the same facts, written otherwise
+    ({"when": "not (not order.settled)"}, None),
 ])
 def test_restated_capability_must_be_the_platforms(tmp_path: Path, change: dict[str, Any], words: str | None):
     """PD303: a merchant may restate N3's extension capability only exactly as the platform has it."""
@@ -353,6 +355,15 @@ def test_pd302_text_names_the_clause_and_how_to_reproduce():
     result = run("check", MERCHANTS / "rejected" / "lowered_quality_period.policy")
     assert "where the baseline requires must (G2a, G2b, G2c)" in result.output
     assert "the decision lists this setting under `overridden`" in result.output
+
+
+def test_restated_capability_facts_are_resolved_and_parts_given_once(tmp_path: Path):
+    loaded = load_set([write(tmp_path, CAPABILITY.format(**{**PLATFORM_CAPABILITY, "anchor": "order.payed_at"}))])
+    assert [(d.code, d.hint) for d in loaded.diagnostics] == [("PD201", "did you mean `order.paid_at`?")]
+    twice = CAPABILITY.format(**PLATFORM_CAPABILITY).replace("  7 days each,\n", "  7 days each,\n  8 days each,\n")
+    loaded = load_set([write(tmp_path, twice, "twice.policy")])
+    assert [d.code for d in loaded.diagnostics] == ["PD213"]
+    assert "states `N days each` more than once" in loaded.diagnostics[0].message
 
 
 def where_of(d) -> tuple[int, int]:

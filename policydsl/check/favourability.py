@@ -117,9 +117,8 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
                     for label, claimed, ceiling in amounts if claimed is not None and claimed != ceiling]
         problems += [(f"{label} `{claimed}`, the platform's capability from `{ceiling}`", claimed, ceiling)
                      for label, claimed, ceiling in facts if claimed is not None and claimed != ceiling]
-        if claim.when is not None and claim.when != cap.when:
-            problems.append(("its `only when` condition is not the platform's", "restated condition",
-                             "platform condition"))
+        if claim.when is not None and not _same_condition(ps, claim.when, cap.when):
+            problems.append(("its `only when` condition holds on other facts than the platform's", None, None))
         for what, claimed, ceiling in problems:
             out.append(Diagnostic(
                 code="PD303", span=claim.span,
@@ -129,6 +128,19 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
                 data={"rule": f"capability {claim.name}", "clause": ", ".join(cap.cites), "action": None,
                       "merchant": claimed, "baseline": ceiling, "counterexample": None}))
     return out
+
+
+def _same_condition(ps: ir.PolicySet, a: ir.Cond, b: ir.Cond) -> bool:
+    """Whether two conditions hold on exactly the same facts: decided by the solver, or, for a
+    condition outside the decidable fragment, by being written alike."""
+    if a == b:
+        return True
+    try:
+        enc = Encoder(ps)
+        fa, fb = enc.cond(a), enc.cond(b)
+    except Undecidable:
+        return False
+    return not satisfiable(disj([conj([fa, neg(fb)]), conj([neg(fa), fb])]), domains_for(ps))
 
 
 def show_amount(value: int, kind: str) -> str:

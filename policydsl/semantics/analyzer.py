@@ -578,11 +578,20 @@ class _Analyzer:
                              span=d.span)
 
     def lower_claim(self, d: ast.CapabilityDecl) -> ir.CapabilityClaim:
-        """What a merchant file states about a platform capability, each part as written."""
+        """What a merchant file states about a platform capability, each part as written (its
+        facts resolved, each part at most once); the checker compares it with the platform's."""
+        for kind, words in ((ast.CapTimes, "`at most N times`"), (ast.CapEach, "`N days each`"),
+                            (ast.CapWithin, "`within … after`"), (ast.CapWhen, "`only when`")):
+            repeated = [i for i in d.items if isinstance(i, kind)][1:]
+            if repeated:
+                self.error("PD213", f"capability `{d.name.text}` states {words} more than once", repeated[0].span)
         times = next((i for i in d.items if isinstance(i, ast.CapTimes)), None)
         each = next((i for i in d.items if isinstance(i, ast.CapEach)), None)
         within = next((i for i in d.items if isinstance(i, ast.CapWithin)), None)
         when = next((i for i in d.items if isinstance(i, ast.CapWhen)), None)
+        for path in (times.counted_by if times else None, within.anchor if within else None):
+            if path is not None:
+                self.fact_ref(path)
         return ir.CapabilityClaim(
             name=d.name.text,
             max_times=times.count if times else None,
