@@ -132,7 +132,8 @@ CODES: dict[str, CodeDoc] = {
         'Name a block declared with `facts NAME { … }`.'),
     # favourability (merchant vs baseline)
     'PD301': CodeDoc(
-        'a merchant rule is less favourable to the buyer than the baseline (with a counterexample)',
+        'a merchant rule (or a merchant period joining a baseline period) is less favourable to the buyer '
+        'than the baseline (with a counterexample)',
         '`rule s3_1_reopen_if_possible cites M1, S3.1 replaces s3_1_case2_verified_defect when … then '
         'should reopen_after_sales` (the baseline requires `must`)',
         "Give the buyer at least the baseline's modality wherever the rule applies; the note's "
