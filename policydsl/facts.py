@@ -81,7 +81,7 @@ def load_json(text: str, source: Source) -> Any:
     if twice:
         loc = _Locator(source)
         raise FactsInputError([Diagnostic(code="PD409", message=f"`{path}` is given more than once",
-                                          span=loc.span(path),
+                                          span=loc.span(path, copy=2),
                                           hint="give each fact once; JSON readers disagree on which copy counts")
                                for path in twice])
     return data
@@ -102,9 +102,10 @@ class _Locator:
         self.source = source
         self.first_line = first_line
 
-    def span(self, path: str, value: bool = False) -> Span | None:
+    def span(self, path: str, value: bool = False, copy: int = 1) -> Span | None:
         """The key of `path` (or of the deepest object holding it), or with `value` the value
-        given for it; the start of the text when neither is found."""
+        given for it; the start of the text when neither is found. `copy`: which occurrence of
+        the last key (2 for the duplicate of a key given twice)."""
         if self.source is None:
             return None
         text = self.source.text
@@ -114,8 +115,11 @@ class _Locator:
         complete = True
         whole = re.compile(r'"%s"\s*:' % re.escape(path)).search(text)  # a dotted key (PD403)
         segments = [path] if whole is not None else path.split(".")
-        for segment in segments:
-            m = re.compile(r'"%s"\s*:' % re.escape(segment)).search(text, pos)
+        for index, segment in enumerate(segments):
+            key_re = re.compile(r'"%s"\s*:' % re.escape(segment))
+            m = key_re.search(text, pos)
+            for _ in range(copy - 1 if index == len(segments) - 1 else 0):
+                m = key_re.search(text, m.end()) if m is not None else None
             if m is None:
                 complete = False
                 break

@@ -170,9 +170,12 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
         for key, value in node.items():
             path = f"{prefix}{key}"
             if "." in key:  # `{"order.category": …}`: facts nest by group, a dotted key is no fact
-                err("PD403", path, f"unknown fact `{path}`: a key holds one name, not a dotted path",
-                    f"nest it: {{\"{key.split('.')[0]}\": {{\"{key.split('.', 1)[1]}\": …}}}}")
-                misplaced.add(path)  # reported here, so not also as missing
+                nest = f"nest it: {{\"{key.split('.')[0]}\": {{\"{key.split('.', 1)[1]}\": …}}}}"
+                if path in declared:
+                    err("PD403", path, f"`{path}` is given under a dotted key; facts nest by group", nest)
+                    misplaced.add(path)  # reported here, so not also as missing
+                else:
+                    err("PD403", path, f"unknown fact `{path}`", _did_you_mean(path, [*declared, *prefixes]) or nest)
             elif path in declared:
                 flat[path] = value
             elif path in prefixes:

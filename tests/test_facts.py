@@ -327,6 +327,18 @@ def test_pd409_a_fact_given_twice_is_an_error_not_the_last_copy(tmp_path):
     path, result = eval_file(tmp_path, text)
     assert result.exit_code == 2
     assert "error[PD409]: `order.category` is given more than once" in result.stderr
+    with pytest.raises(FactsInputError) as info:
+        load_json(text, Source("f.json", text))
+    [d] = info.value.diagnostics
+    line = text.splitlines()[d.span.line - 1]
+    assert line[d.span.column - 1:].startswith('"category": "general"')  # the second copy
+
+
+def test_an_unknown_dotted_key_keeps_its_did_you_mean():
+    facts = base_facts()
+    facts["order.categry"] = "books"
+    d = one(problems_of(facts), "PD403")
+    assert d.message == "unknown fact `order.categry`" and d.hint == "did you mean `order.category`?"
 
 
 def test_a_dotted_key_is_not_a_fact(tmp_path):
