@@ -495,8 +495,8 @@ class _Generator:
 
     # ---- rules and actions -------------------------------------------------------------------------
     def fire(self, side: _Side, keys: list[Key]) -> tuple[list[str], dict[str, str]]:
-        """Fired flags of the side's rules, and for each overridden rule name a local naming the
-        first fired rule that overrides it (None when none fired)."""
+        """Fired flags of the side's rules, and for each overridden rule name a local holding the
+        names of every fired rule that overrides it, joined with ", " (None when none fired)."""
         fired = []
         for rule, key in zip(side.ps.rules, keys):
             with self.out.at("rule" if side is self.mine else "baseline rule", rule.name):
@@ -514,8 +514,12 @@ class _Generator:
         for victim, rules in overriders.items():
             name = suppressors[victim] = self.fresh("x")
             first, *more = rules
-            self.emit(f"{name} = {lit(side.ps.rules[first].name)} if {fired[first]} else None")
+            head = {"True": lit(side.ps.rules[first].name), "False": "None"}.get(
+                fired[first], f"{lit(side.ps.rules[first].name)} if {fired[first]} else None")
+            self.emit(f"{name} = {head}")
             for i in more:
+                if fired[i] == "False":
+                    continue
                 rule = lit(side.ps.rules[i].name)
                 with self.out.when(fired[i]):
                     self.emit(f"{name} = {rule} if {name} is None else {name} + {lit(', ')} + {rule}")
@@ -527,7 +531,7 @@ class _Generator:
         for r, flag in zip(side.ps.rules, fired):
             if flag != "False" and r.name in suppressors:
                 name = self.fresh("g")
-                with self.out.at("rule", r.name):
+                with self.out.at("rule" if side is self.mine else "baseline rule", r.name):
                     unsuppressed = f"{suppressors[r.name]} is None"
                     self.emit(f"{name} = {unsuppressed}" if flag == "True" else f"{name} = {flag} and {unsuppressed}")
                 flag = name

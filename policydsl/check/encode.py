@@ -47,7 +47,8 @@ def _local_day_bounds(ps: ir.PolicySet, day: dt.date) -> tuple[int, int, int]:
 def usable_days(ps: ir.PolicySet) -> tuple[dt.date, dt.date]:
     """The first and last local dates holding instants that facts may hold (years 0001–9999,
     SPEC §2). Every date between them has a whole day of them; these two may have only part
-    of one (at most 14 hours missing), where `timestamp_on` fits the timestamps in."""
+    of one (down to one minute at offsets near ±24:00), where `timestamp_on` fits the
+    timestamps in."""
     lo, hi = writable_range(ps.timezone_minutes)
     tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
     return ((_EPOCH + dt.timedelta(microseconds=lo)).astimezone(tz).date(),
@@ -57,7 +58,8 @@ def usable_days(ps: ir.PolicySet) -> tuple[dt.date, dt.date]:
 def timestamp_on(ps: ir.PolicySet, day: dt.date, rank: int, ranks: int) -> dt.datetime:
     """The instant a counterexample gives a timestamp of `rank` (0 … ranks-1, by `require` order)
     on local `day`: 09:00, 12:00, 15:00 … where all ranks fit in the day's writable instants,
-    else spread evenly over them in whole minutes. Same-day timestamps keep their order."""
+    else spread evenly over them (in whole minutes, or finer where less than a minute per rank
+    is left). Same-day timestamps keep their order."""
     midnight, first, last = _local_day_bounds(ps, day)
     hour = 60 * _US_PER_MINUTE
     preferred = [midnight + (FIRST_HOUR + HOUR_STEP * r) * hour for r in range(ranks)]
