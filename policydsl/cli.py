@@ -10,6 +10,7 @@ import glob
 import io
 import os
 import sys
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -58,6 +59,22 @@ def policy_files(paths: tuple[str, ...]) -> tuple[list[Path], list[Diagnostic]]:
         else:
             out.append(path)
     return out, problems
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace `path` with `text` (UTF-8) in one step: the text is encoded first and written
+    to a file beside it, so a failure never leaves the file truncated or half written."""
+    data = text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
 
 
 def echo_diagnostics(diags: list[Diagnostic], err: bool = True) -> None:
@@ -277,7 +294,7 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
         click.echo(text, nl=False)
         return
     try:
-        Path(out_path).write_text(text, encoding="utf-8")
+        write_atomically(Path(out_path), text)
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{out_path}`: {exc.strerror or exc}")])
         sys.exit(ExitCode.ERROR)
@@ -381,7 +398,11 @@ def fmt(files: tuple[str, ...], check_only: bool) -> None:
         elif result.changed:
             unformatted.append(path)
             if not check_only:
-                path.write_text(result.output, encoding="utf-8")
+                try:
+                    write_atomically(path, result.output)
+                except OSError as exc:
+                    echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{path}`: {exc.strerror or exc}")])
+                    failed = True
     verb = "would reformat" if check_only else "reformatted"
     for path in unformatted:
         click.echo(f"{verb} {path}")

@@ -14,8 +14,8 @@ class Source:
 
     def line_text(self, line: int) -> str:
         """The 1-based `line` of the text, without its newline ('' past the end)."""
-        lines = self.text.splitlines()
-        return lines[line - 1] if 1 <= line <= len(lines) else ""
+        lines = self.text.split("\n")  # as the parser counts lines: only \n ends one
+        return lines[line - 1].rstrip("\r") if 1 <= line <= len(lines) else ""
 
 
 @attrs.frozen

@@ -76,8 +76,16 @@ def _unquote(raw: str) -> str:
         elif nxt == "t":
             out.append("\t")
         elif nxt == "u" and re.fullmatch(r"[0-9a-fA-F]{4}", body[i + 2:i + 6]):
-            out.append(chr(int(body[i + 2:i + 6], 16)))
+            code = int(body[i + 2:i + 6], 16)
             i += 6
+            low = body[i + 2:i + 6] if body[i:i + 2] == "\\u" else ""
+            if 0xD800 <= code <= 0xDBFF and re.fullmatch(r"[dD][c-fC-F][0-9a-fA-F]{2}", low):
+                code = 0x10000 + ((code - 0xD800) << 10) + (int(low, 16) - 0xDC00)  # a surrogate pair
+                i += 6
+            elif 0xD800 <= code <= 0xDFFF:
+                raise ValueError(f"`\\u{code:04x}` is half of a surrogate pair, not a character; write the "
+                                 f"character itself, or both halves")
+            out.append(chr(code))
             continue
         else:
             raise ValueError(f"unknown escape `\\{nxt}`")
@@ -407,7 +415,9 @@ _FRIENDLY = {
 
 _DECLARATION_KEYWORDS = ("timezone", "now", "clause", "enum", "group", "fact", "require", "param", "set",
                          "period", "capability", "action", "remedy", "let", "scenario", "rule", "facts", "test")
-_RESUME = re.compile(r"^[ \t]*(?:%s)\b" % "|".join(_DECLARATION_KEYWORDS), re.MULTILINE)
+# Where parsing resumes after a syntax error: a declaration keyword at the start of a line
+# (not indented: an indented `scenario S1.1 and …` continues a condition).
+_RESUME = re.compile(r"^(?:%s)\b" % "|".join(_DECLARATION_KEYWORDS), re.MULTILINE)
 
 
 def _describe_terminal(name: str) -> str:
@@ -438,13 +448,13 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
     line = exc.line + offset_line if exc.line and exc.line > 0 else max(1, source.text.count("\n") + 1)
     column = exc.column if exc.column and exc.column > 0 else 1
     if isinstance(exc, UnexpectedCharacters):
-        ch = source.text[exc.pos_in_stream] if exc.pos_in_stream < len(source.text) else "?"
+        ch = part[exc.pos_in_stream] if exc.pos_in_stream < len(part) else "?"
         hint = None
         if ch == "'":
             hint = "strings are written in double quotes: \"…\""
         elif ch in "&|":
             hint = "combine conditions with `and`, `or` and `not`"
-        elif ch == "/" and source.text[exc.pos_in_stream:exc.pos_in_stream + 2] == "//":
+        elif ch == "/" and part[exc.pos_in_stream:exc.pos_in_stream + 2] == "//":
             hint = "comments start with `#`"
         elif not ch.isascii():
             hint = "names are ASCII (`a-z`, `0-9`, `_`); Unicode belongs in \"strings\" and # comments"
@@ -471,7 +481,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
         no_extends = _merchant_header_without_extends(source, part, offset_line, len(part), "PD102")
         if no_extends is not None:
             return no_extends
-    text_lines = source.text.splitlines() or [""]
+    text_lines = source.text.rstrip("\n").split("\n")  # lines as the parser counts them
     last = len(text_lines)
     return Diagnostic(code="PD102",
                       message="the file ends in the middle of a declaration"
@@ -505,7 +515,9 @@ def _merchant_header_without_extends(source: Source, text: str, offset_line: int
 
 
 # An operator, then a keyword that the contextual lexer read as a name: `when x > \n then must a`.
-_OPERATOR_THEN_KEYWORD = re.compile(r"(==|!=|<=|>=|<|>|\bin)\s*\b(then|when|cites|overrides|replaces|and|or)\s*$")
+_OPERATOR_THEN_KEYWORD = re.compile(
+    r"(==|!=|<=|>=|<|>|\bin|\band|\bor|\bnot)\s*\b(then|when|cites|overrides|replaces|and|or)\s*$")
+_CONNECTIVES = ("and", "or", "not")
 
 
 def _keyword_taken_as_value(source: Source, text: str, offset_line: int, tok: Token) -> Diagnostic | None:
@@ -520,10 +532,14 @@ def _keyword_taken_as_value(source: Source, text: str, offset_line: int, tok: To
         return None
     line = text.count("\n", 0, found.start(2)) + 1 + offset_line
     column = found.start(2) - (text.rfind("\n", 0, found.start(2)) + 1) + 1
-    return Diagnostic(code="PD101", message=f"`{found.group(1)}` has nothing to compare with: `{found.group(2)}` is a "
-                                            f"keyword, not a value",
-                      span=point(source, line, column, len(found.group(2))),
-                      hint=f"write the value after `{found.group(1)}`, e.g. `order.extensions_used < 3`")
+    operator, keyword = found.group(1), found.group(2)
+    if operator in _CONNECTIVES:
+        message = f"`{operator}` has no condition after it: `{keyword}` is a keyword, not a condition"
+        hint = f"finish the condition after `{operator}`, or remove `{operator}`"
+    else:
+        message = f"`{operator}` has nothing to compare with: `{keyword}` is a keyword, not a value"
+        hint = f"write the value after `{operator}`, e.g. `order.extensions_used < 3`"
+    return Diagnostic(code="PD101", message=message, span=point(source, line, column, len(keyword)), hint=hint)
 
 
 def _token_hint(text: str, token_type: str, expected: set[str]) -> str | None:
@@ -591,6 +607,8 @@ def _parse_part(source: Source, text: str, start: str, line_offset: int,
             if len(diagnostics) >= MAX_SYNTAX_ERRORS:
                 return None
             error_line = (exc.line or 1)
+            if error_line > 1 and exc.column == 1 and _RESUME.match(text, _line_start(text, error_line)):
+                error_line -= 1  # the unexpected token begins a declaration: resume right there
             resume = _next_declaration(text, error_line)
             if resume is None:
                 return None
@@ -646,6 +664,14 @@ def _problems_before(source: Source, text: str, start: str, line_offset: int,
     except VisitError:
         return []
     return transformer.problems
+
+
+def _line_start(text: str, line: int) -> int:
+    """The offset at which 1-based `line` of `text` begins."""
+    pos = 0
+    for _ in range(line - 1):
+        pos = text.index("\n", pos) + 1
+    return pos
 
 
 def _next_declaration(text: str, after_line: int) -> int | None:

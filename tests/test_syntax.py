@@ -273,6 +273,51 @@ def test_pd103_short_unicode_escape():
     assert underlined(d) == '"x \\u12"'
 
 
+def test_pd103_lone_surrogate_escape():
+    """Half a surrogate pair is not a character: it cannot be written back as UTF-8, and `fmt`
+    once emptied a file holding one."""
+    d = one(parse_errors(H + 'clause G1 "x \\ud800 y"\n'), "PD103")
+    assert d.message.startswith("invalid string literal: `\\ud800` is half of a surrogate pair")
+
+
+def test_a_surrogate_pair_escape_is_one_character():
+    parsed = parse(H + 'clause G1 "smile \\ud83d\\ude00"\n', "t.policy")
+    assert parsed.diagnostics == ()
+    assert parsed.policy.declarations[0].title == "smile \U0001F600"
+
+
+def test_the_source_line_shown_is_the_line_the_parser_counts():
+    """A comment holding U+2028 (a line break to str.splitlines, not to the parser) must not
+    shift the source line printed under a diagnostic."""
+    text = H + "# note\u2028more\nlet a = x\nlet b = x & y\n"
+    d = one(parse_errors(text), "PD100")
+    assert where(d) == (4, 11) and underlined(d) == "&"
+
+
+# ---- recovery after a syntax error: later declarations are still read, and read right ---------------
+
+def test_recovery_reports_the_character_of_a_later_declaration():
+    ds = parse_errors(H + "let a = x y\nlet b = x & y\n")
+    assert [(d.code, where(d)) for d in ds] == [("PD101", (2, 11)), ("PD100", (3, 11))]
+    assert ds[1].message == "unexpected character `&`" and "`and`, `or` and `not`" in ds[1].hint
+
+
+def test_recovery_resumes_at_a_declaration_the_error_stopped_on():
+    ds = parse_errors(H + "rule a when x then\nlet b = x & y\nlet c = 'q'\n")
+    assert [(d.code, where(d)) for d in ds] == [("PD101", (3, 1)), ("PD100", (3, 11)), ("PD100", (4, 9))]
+
+
+def test_recovery_does_not_restart_inside_an_indented_condition():
+    ds = parse_errors(H + "rule r cytes S1 when\n  scenario S1.1 and x\n  then must y\nlet ok = x\n")
+    assert [(d.code, where(d)) for d in ds] == [("PD101", (2, 8))]
+
+
+def test_pd101_connective_missing_its_condition():
+    d = one(parse_errors(H + "rule r cites S1 when x and\n  then must y\n"), "PD101")
+    assert where(d) == (3, 3) and underlined(d) == "then"
+    assert d.message == "`and` has no condition after it: `then` is a keyword, not a condition"
+
+
 # ---- PD104 `=` in a condition ------------------------------------------------------------------------
 
 def test_pd104_single_equals_in_condition():
