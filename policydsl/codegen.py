@@ -664,10 +664,7 @@ class _Generator:
         report why (the evaluator's `void_merchant_rules`) and apply the baseline's entry."""
         ps = self.ps
         merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
-        overriders: dict[str, list[int]] = {}
-        for i, r in enumerate(ps.rules):
-            for victim in r.overrides:
-                overriders.setdefault(victim, []).append(i)
+        index = {r.name: i for i, r in enumerate(ps.rules)}
         replaced = {old: r.name for r in ps.rules for old in r.replaces}
         relevant = set(self.mine.covers.get(action, (action,)))
         fallback = lit(", ".join(ir.merchant_settings(ps)) or "merchant policy")
@@ -675,8 +672,9 @@ class _Generator:
         for r, fired in zip(self.base.ps.rules, base_fired):
             if fired == "False" or not any(e.action in relevant for e in r.effects):
                 continue
-            for i in overriders.get(r.name, ()):  # merchant rules that suppressed this baseline rule
-                if ps.rules[i].name in merchant_rules and mine_fired[i] != "False":
+            for overrider in ps.overriders(r.name):  # merchant rules that suppressed this baseline rule
+                i = index[overrider.name]
+                if overrider.name in merchant_rules and mine_fired[i] != "False":
                     both = " and ".join(dict.fromkeys(f for f in (fired, mine_fired[i]) if f != "True")) or "True"
                     adds.append((both, lit(ps.rules[i].name)))
             if r.name in replaced:  # the merchant rule that replaced it

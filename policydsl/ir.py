@@ -309,7 +309,11 @@ class PolicySet:
             "action": {a.name: a for a in self.actions},
             "rule": {r.name: r for r in self.rules},
             "covers": dict(self.covers),
+            "overriders": {},
         })
+        for r in self.rules:
+            for victim in r.overrides:
+                self._lookup["overriders"].setdefault(victim, []).append(r)
 
     def fact(self, path: str) -> Fact:
         return self._lookup["fact"][path]
@@ -325,6 +329,10 @@ class PolicySet:
 
     def rule(self, name: str) -> Rule:
         return self._lookup["rule"][name]
+
+    def overriders(self, name: str) -> list[Rule]:
+        """The rules that name rule `name` in their `overrides`, in set order."""
+        return self._lookup["overriders"].get(name, [])
 
     def covered_by(self, action: str) -> tuple[str, ...]:
         """`action` itself and every action whose grant covers it (remedy subsumption)."""

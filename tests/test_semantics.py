@@ -322,6 +322,15 @@ def test_pd207_action_declared_twice():
     assert d.message == "action `assist_return` is declared twice"
 
 
+def test_pd207_fact_given_twice_in_a_test():
+    """The last copy used to win silently; facts JSON gets PD409 for the same mistake."""
+    text = edit_baseline('  given base { request.at: "2026-10-08T10:00:00+08:00" }',
+                         '  given base { request.at: "2026-10-08T10:00:00+08:00", request.at: "2026-12-08T10:00:00+08:00" }')
+    d = single(text, "PD207")
+    assert underlined(d) == "request.at"
+    assert d.message == "`request.at` is given twice in this block"
+
+
 def test_pd207_merchant_rule_reuses_a_platform_rule_name():
     d = single(MERCHANT_HEADER + "rule never_refuse_outright cites G1 when true then must accept_request\n",
                "PD207", merchant=True)

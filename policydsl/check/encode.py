@@ -86,15 +86,12 @@ class Encoder:
     _periods: dict[tuple[str, str], Formula] = attrs.Factory(dict)
     _rules: dict[str, Formula] = attrs.Factory(dict)
     _givers: dict[str, list[tuple[ir.Rule, str]]] = attrs.field(init=False, factory=dict)
-    _overriders: dict[str, list[ir.Rule]] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
-        # Indexed once, in set order, so `active` and `givers` cost no scan of every rule.
+        # Indexed once, in set order, so `givers` costs no scan of every rule.
         for r in self.ps.rules:
             for e in r.effects:
                 self._givers.setdefault(e.action, []).append((r, e.modality))
-            for victim in r.overrides:
-                self._overriders.setdefault(victim, []).append(r)
 
     # ---- conditions ---------------------------------------------------------------------
     def cond(self, c: ir.Cond) -> Formula:
@@ -190,7 +187,7 @@ class Encoder:
     def active(self, rule: ir.Rule) -> Formula:
         """The rule fired and no fired rule overrides it."""
         if rule.name not in self._rules:
-            overriders = self._overriders.get(rule.name, [])
+            overriders = self.ps.overriders(rule.name)
             self._rules[rule.name] = conj([self.cond(rule.condition),
                                            neg(disj(self.cond(o.condition) for o in overriders))])
         return self._rules[rule.name]

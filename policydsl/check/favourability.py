@@ -312,10 +312,11 @@ def _replayed(ps: ir.PolicySet, action: str, model, name: str | None) -> Violati
         raise AssertionError(f"checker blames `{name}` for `{action}`, the evaluator {culprits}: {facts}")
     merchant = mine.chosen[action][0] if action in mine.chosen else None
     baseline = base.chosen[action][0] if action in base.chosen else None
+    covering = _covering_cites(ps, base, action) if action not in base.chosen else ()
     if action in base.chosen:
         clauses, role = _cites(base.chosen[action][1]), "gives"
-    elif _covering_cites(ps, base, action):
-        clauses, role = _covering_cites(ps, base, action), "covers"
+    elif covering:
+        clauses, role = covering, "covers"
     else:  # the baseline leaves the action out here: name the clauses under which it gives it at all
         clauses, role = _cites(tuple(r for r in ps.baseline.rules if any(e.action == action for e in r.effects))), \
             "elsewhere"

@@ -948,7 +948,13 @@ class _Analyzer:
 
     def fact_values(self, values: Iterable[ast.FactValue]) -> dict[str, Any]:
         out: dict[str, Any] = {}
+        given: set[str] = set()
         for fv in values:
+            if fv.path.dotted in given:
+                self.error("PD207", f"`{fv.path.dotted}` is given twice in this block", fv.path.span,
+                           "give each fact once")
+                continue
+            given.add(fv.path.dotted)
             fact = self.facts.get(fv.path.dotted)
             if fact is None:
                 self.unknown("PD210", "fact in test data", fv.path.dotted, fv.path.span, self.facts)
@@ -1037,14 +1043,5 @@ def _period_dependencies(p: ir.Period) -> list[str]:
     """The periods whose state `p`'s state reads: its members, and the periods its guard tests."""
     if isinstance(p, ir.BestPeriod):
         return list(p.members)
-    out: list[str] = []
-    stack: list[ir.Cond] = [p.guard]
-    while stack:
-        c = stack.pop()
-        if isinstance(c, (ir.And, ir.Or)):
-            stack.extend(c.items)
-        elif isinstance(c, ir.NotCond):
-            stack.append(c.item)
-        elif isinstance(c, (ir.Within, ir.Expired)) and c.period not in out:
-            out.append(c.period)
-    return out
+    tested = (c.period for c in ir.walk_cond(p.guard) if isinstance(c, (ir.Within, ir.Expired)))
+    return list(dict.fromkeys(tested))
