@@ -112,11 +112,9 @@ class LoadResult:
         return self.policy_set is not None and not any(d.is_error for d in self.diagnostics)
 
 
-def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None, *,
-             command: str | None = None) -> LoadResult:
+def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None) -> LoadResult:
     """Parse and analyse one policy set: a platform file, a merchant file (its baseline found by
-    name unless `baseline` is given), or a platform file plus a merchant file. `command` names
-    the CLI command loading it (`eval`, `compile`), for the wording of usage errors."""
+    name unless `baseline` is given), or a platform file plus a merchant file."""
     parsed = [parse_file(p) for p in paths]
     diags = [d for p in parsed for d in p.diagnostics]
     if diags:
@@ -129,12 +127,12 @@ def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None, *,
             return LoadResult(None, base.diagnostics)
         platforms.insert(0, base)
     if len(merchants) > 1:
-        hint = (f"run `policydsl {command}` once per merchant file" if command
-                else "load each merchant file as its own policy set: one `policydsl.load()` per file")
+        hint = "load each merchant file as its own policy set: one `policydsl.load()` per file"
         first = merchants[0].source.name
         return LoadResult(None, tuple(
             Diagnostic(code="PD002", message=f"a policy set holds one merchant policy, and `{first}` is one already",
-                       span=m.policy.header.span, hint=hint) for m in merchants[1:]))
+                       span=m.policy.header.span, hint=hint, data={"problem": "several merchant policies"})
+            for m in merchants[1:]))
     if len(platforms) > 1 or not platforms and not merchants:
         return LoadResult(None, (Diagnostic(code="PD002", message="give one platform policy (or a merchant policy "
                                                                   "whose baseline is found by name)"),))

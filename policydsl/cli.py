@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+import attrs
 import click
 
 from policydsl import __version__, ir
@@ -148,12 +149,19 @@ def load_ir(files: tuple[str, ...], baseline: str | None, command: str) -> ir.Po
     if problems:
         echo_diagnostics(problems)
         sys.exit(ExitCode.ERROR)
-    result = load_set(paths, baseline, command=command)
-    errors = [d for d in result.diagnostics if d.is_error]
+    result = load_set(paths, baseline)
+    errors = [usage_hint(d, command) for d in result.diagnostics if d.is_error]
     if errors or result.policy_set is None:
         echo_diagnostics(errors or list(result.diagnostics))
         sys.exit(ExitCode.ERROR)
     return result.policy_set
+
+
+def usage_hint(d: Diagnostic, command: str) -> Diagnostic:
+    """A PD002 about several merchant files, with the hint worded for the command that was run."""
+    if d.data.get("problem") == "several merchant policies":
+        return attrs.evolve(d, hint=f"run `policydsl {command}` once per merchant file")
+    return d
 
 
 def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "compiled") -> PolicySet:
