@@ -10,10 +10,14 @@ what one worker writes.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import itertools
 import json
 import multiprocessing
 import re
+import sys
+from contextlib import AbstractContextManager
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -32,9 +36,25 @@ Numbered = tuple[int, str]  # (line number, text)
 Result = tuple[bool, str]  # (valid facts, output line)
 
 
+def named_json_lines(path: str) -> bool:
+    """The file's name says JSON Lines (`.jsonl`, `.ndjson`): it is streamed line by line."""
+    return path.endswith((".jsonl", ".ndjson"))
+
+
+def open_facts(path: str) -> AbstractContextManager[IO[str]]:
+    """The facts file, or stdin for `-`, as text. Bytes that are not UTF-8 are kept as raw
+    surrogates (see `not_utf8`), so that one bad line of a batch becomes that line's error
+    record; a stdin that cannot be reconfigured so raises UnicodeDecodeError on such bytes."""
+    if path == "-":
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+        return contextlib.nullcontext(sys.stdin)
+    return open(path, encoding="utf-8", errors="surrogateescape")
+
+
 def is_json_lines(path: str, head: str) -> bool:
     """JSON Lines when the file says so by name, or when its text holds more than one JSON value."""
-    if path.endswith((".jsonl", ".ndjson")):
+    if named_json_lines(path):
         return True
     try:
         json.loads(head)

@@ -19,7 +19,8 @@ import click
 
 from policydsl import __version__, ir
 from policydsl.api import PolicySet, load_set
-from policydsl.batch import Numbered, decide_lines, is_json_lines, iter_lines, not_utf8
+from policydsl.batch import (Numbered, decide_lines, is_json_lines, iter_lines, named_json_lines, not_utf8,
+                             open_facts)
 from policydsl.codes import CODES
 from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
                                    render_text, sorted_diagnostics)
@@ -194,20 +195,14 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
       policydsl eval my-shop.policy --facts requests.jsonl --workers 4 > decisions.jsonl
     """
     name = "<stdin>" if facts_path == "-" else facts_path
-    if facts_path.endswith((".jsonl", ".ndjson")):
+    if named_json_lines(facts_path):
         reject_single_request_flags(name, explain, pretty)
     policy = load_policy(files, baseline, engine)
     try:
-        if facts_path.endswith((".jsonl", ".ndjson")):
-            with open(facts_path, encoding="utf-8", errors="surrogateescape") as stream:  # streamed: constant memory
+        with open_facts(facts_path) as stream:
+            if named_json_lines(facts_path):  # streamed: constant memory
                 sys.exit(eval_lines(policy, iter_lines(stream), name, workers))
-        if facts_path == "-":
-            if isinstance(sys.stdin, io.TextIOWrapper):
-                sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
-            text = sys.stdin.read()
-        else:
-            with open(facts_path, encoding="utf-8", errors="surrogateescape") as stream:
-                text = stream.read()
+            text = stream.read()
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
         sys.exit(ExitCode.ERROR)
