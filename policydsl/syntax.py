@@ -452,6 +452,8 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
         hint = None
         if ch == "'":
             hint = "strings are written in double quotes: \"…\""
+        elif ch == '"':
+            hint = "a string must close with `\"` on the line it starts on; write a line break as `\\n`"
         elif ch in "&|":
             hint = "combine conditions with `and`, `or` and `not`"
         elif ch == "/" and part[exc.pos_in_stream:exc.pos_in_stream + 2] == "//":
@@ -545,6 +547,16 @@ def _keyword_taken_as_value(source: Source, text: str, offset_line: int, tok: To
 def _token_hint(text: str, token_type: str, expected: set[str]) -> str | None:
     keyword_expected = {t for t in expected if any(t == term.name and isinstance(term.pattern, PatternStr)
                                                    for term in parser().terminals)}
+    if text != text.lower():
+        lower = text.lower()
+        words = {str(term.pattern.value) for term in parser().terminals
+                 if term.name in keyword_expected and isinstance(term.pattern, PatternStr)}
+        if "MODALITY" in expected:
+            words |= {"must", "should", "may", "must_not"}
+        if lower in words:
+            return f"keywords are lower case: write `{lower}`"
+        if "NAME" in expected and lower.isidentifier():
+            return f"names are lower_case (`{lower}`); clause IDs such as `S3.1` start with a capital letter"
     if "THEN" in expected and token_type == "MODALITY":
         return "a rule's effects follow `then`: `when <condition> then must <action>`"
     if token_type == "NAME":

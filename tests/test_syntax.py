@@ -318,6 +318,18 @@ def test_pd101_connective_missing_its_condition():
     assert d.message == "`and` has no condition after it: `then` is a keyword, not a condition"
 
 
+def test_pd100_string_not_closed_on_its_line():
+    d = one(parse_errors(H + 'clause G1 "open string\n'), "PD100")
+    assert where(d) == (2, 11) and "must close with" in d.hint
+
+
+def test_pd101_upper_case_keyword_and_name_get_lower_case_hints():
+    d = one(parse_errors(H + "rule r cites G1 when x then MUST y\n"), "PD101")
+    assert underlined(d) == "MUST" and d.hint == "keywords are lower case: write `must`"
+    d = one(parse_errors(H + "rule Refund cites G1 when x then must y\n"), "PD101")
+    assert underlined(d) == "Refund" and d.hint.startswith("names are lower_case (`refund`)")
+
+
 # ---- PD104 `=` in a condition ------------------------------------------------------------------------
 
 def test_pd104_single_equals_in_condition():
