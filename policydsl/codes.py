@@ -130,6 +130,10 @@ CODES: dict[str, CodeDoc] = {
         'test uses an unknown facts block',
         '`test "…" given bsae { … }` (hint: did you mean `base`?)',
         'Name a block declared with `facts NAME { … }`.'),
+    'PD216': CodeDoc(
+        "an in-file test's facts are not facts `policydsl eval` accepts",
+        'a `given` value `request.at: "2026-10-08T10:00:00"` (no UTC offset), or a test that leaves a fact out',
+        'Give every fact, as the facts JSON would: the message names the PD4xx problem and the fact.'),
     # favourability (merchant vs baseline)
     'PD301': CodeDoc(
         'a merchant rule (or a merchant period joining a baseline period) is less favourable to the buyer '

@@ -632,3 +632,14 @@ def test_pd208_duration_parameter_set_without_unit_suggests_the_unit():
     d = single(MERCHANT_HEADER + "set quality_days = 30\n", "PD208", merchant=True)
     assert underlined(d) == "30"
     assert d.hint == "write the unit: `30 days`"
+
+
+def test_test_facts_a_test_cannot_run_on_are_reported_by_check():
+    """A test whose facts `policydsl eval` would reject used to pass `check` and then fail in
+    `policydsl test` as if its expectation were wrong."""
+    text = edit_baseline('  given base { request.at: "2026-10-08T10:00:00+08:00" }',
+                         '  given base { request.at: "2026-10-08T10:00:00" }')
+    d = single(text, "PD216")
+    assert underlined(d) == '"2026-10-08T10:00:00"'
+    assert d.message.startswith('test "within the no-reason period the normal flow applies" cannot run on its '
+                                'facts (PD406): `request.at`')

@@ -17,6 +17,7 @@ import attrs
 from policydsl import ast, ir
 from policydsl.diagnostics import Diagnostic, did_you_mean
 from policydsl.facts import nest
+from policydsl.runtime import FactsError, validate_slow
 from policydsl.source import Span
 
 BUILTIN_TYPES = ("bool", "count", "timestamp")
@@ -134,7 +135,7 @@ class _Analyzer:
         self.scopes[ir.PLATFORM] = self.scope_for(ir.PLATFORM)
         self.scopes[ir.MERCHANT] = self.scope_for(ir.MERCHANT)
         policy_set = self.lower()
-        tests = self.lower_tests()
+        tests = self.lower_tests(policy_set)
         errors = [d for d in self.diags if d.is_error]
         return Analysis(None if errors else policy_set, tuple(self.diags), tuple(tests) if not errors else ())
 
@@ -921,19 +922,35 @@ class _Analyzer:
         return None
 
     # ---- tests -------------------------------------------------------------------------------
-    def lower_tests(self) -> list[TestCase]:
+    def lower_tests(self, policy_set: ir.PolicySet | None) -> list[TestCase]:
+        """The in-file tests with their complete facts; facts a test could not run on (a missing
+        fact, a timestamp without offset, …) are PD216 here, at the value given, naming the PD4xx
+        code `policydsl eval` would give them, so `check` catches them. Values already reported
+        (PD207/PD208/PD210, …) are not checked again."""
         fixtures: dict[str, dict[str, Any]] = {}
+        where: dict[str, dict[str, Span]] = {}  # facts block -> fact path -> the value's span
+        broken: set[str] = set()  # facts blocks with errors of their own
         for name, d in self.fixtures.items():
+            before = len(self.diags)
             fixtures[name] = self.fact_values(d.values)
+            where[name] = {fv.path.dotted: fv.value.span for fv in d.values}
+            if len(self.diags) > before:
+                broken.add(name)
         out = []
         for d, origin in self.tests:
             facts: dict[str, Any] = {}
+            spans: dict[str, Span] = {}
             if d.base is not None:
                 if d.base.text not in fixtures:
                     self.unknown("PD215", "facts block", d.base.text, d.base.span, fixtures)
                     continue
                 facts.update(fixtures[d.base.text])
+                spans.update(where[d.base.text])
+            before = len(self.diags)
             facts.update(self.fact_values(d.values or ()))
+            spans.update({fv.path.dotted: fv.value.span for fv in d.values or ()})
+            if policy_set is not None and len(self.diags) == before and not (d.base and d.base.text in broken):
+                self.check_test_facts(policy_set, d, facts, spans)
             for e in d.expectations:
                 if isinstance(e, (ast.ExpectAction, ast.ExpectAbsent)) and e.action.text not in self.actions:
                     self.unknown("PD202", "action", e.action.text, e.action.span, self.actions)
@@ -945,6 +962,17 @@ class _Analyzer:
             out.append(TestCase(title=d.title, origin=origin, facts=nest(facts), expectations=d.expectations,
                                 span=d.span))
         return out
+
+    def check_test_facts(self, ps: ir.PolicySet, d: ast.TestDecl, facts: dict[str, Any],
+                         spans: dict[str, Span]) -> None:
+        spec = tuple((f.path, f.kind, f.nullable, f.values) for f in ps.facts)
+        orderings = tuple((o.left, o.op, o.right) for o in ps.orderings)
+        try:
+            validate_slow(nest(facts), spec, orderings, ps.timezone_minutes)
+        except FactsError as exc:
+            for e in exc.errors:
+                self.error("PD216", f'test "{d.title}" cannot run on its facts ({e["code"]}): {e["message"]}',
+                           spans.get(e["fact"] or "", d.span), e["hint"])
 
     def fact_values(self, values: Iterable[ast.FactValue]) -> dict[str, Any]:
         out: dict[str, Any] = {}
