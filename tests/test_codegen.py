@@ -230,15 +230,21 @@ def test_interpreter_compiled_and_json_ir_agree(policy_pair: tuple[PolicySet, ir
     assert compiled.backend.module.validate(facts) == flat
 
 
+def late_quality_facts(**request: Any) -> dict[str, Any]:
+    """A verified quality claim on general goods a month after signing, with `request` changed."""
+    return {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
+                      "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
+                      "sanbao_covered": False, "agreed_service_days": None},
+            "request": {"at": "2026-11-01T10:00:00+08:00", "type": "return_refund", "reason": "quality",
+                        "product_used": False, "quality_issue": True, "damage_cause": "none", "evidence": "verified",
+                        **request},
+            "negotiation": {"stage": "open"}}
+
+
 def test_g3_is_exercised(own_merchants: dict[str, Path]) -> None:
     """The stingy policy's voided rules show up in `overridden`, identically in both engines."""
     ps = _load(own_merchants["stingy"])
-    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
-                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
-                       "sanbao_covered": False, "agreed_service_days": None},
-             "request": {"at": "2026-11-01T10:00:00+08:00", "type": "return_refund", "reason": "quality",
-                         "product_used": False, "quality_issue": True, "damage_cause": "none", "evidence": "verified"},
-             "negotiation": {"stage": "open"}}
+    facts = late_quality_facts()
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("no_reopen", "reopen_after_sales")]
     assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
@@ -260,12 +266,7 @@ def test_every_firing_suppressor_is_void(tmp_path: Path) -> None:
     path = tmp_path / "two.policy"
     path.write_text(TWO_SUPPRESSORS, encoding="utf-8")
     ps = _load(path)
-    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
-                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
-                       "sanbao_covered": False, "agreed_service_days": None},
-             "request": {"at": "2026-11-01T10:00:00+08:00", "type": "return_refund", "reason": "no_reason",
-                         "product_used": True, "quality_issue": False, "damage_cause": "none", "evidence": "none"},
-             "negotiation": {"stage": "open"}}
+    facts = late_quality_facts(reason="no_reason", product_used=True, quality_issue=False, evidence="none")
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("refuse, refuse_again", "refuse_outright")]
     assert any(line.endswith("suppressed by refuse, refuse_again") for line in expected.trace)
@@ -796,12 +797,7 @@ def test_a_failure_in_generated_code_names_the_policy_element(fact: str, value: 
     """Facts that passed validation cannot make generated code fail; if it ever does (a bug),
     the error names the policy element whose code failed, with its file:line:col."""
     compiled = PolicySet(_load(BASELINE))
-    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
-                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
-                       "sanbao_covered": False, "agreed_service_days": None},
-             "request": {"at": "2026-11-01T10:00:00+08:00", "type": "return_refund", "reason": "quality",
-                         "product_used": False, "quality_issue": True, "damage_cause": "none", "evidence": "verified"},
-             "negotiation": {"stage": "open"}}
+    facts = late_quality_facts()
     flat = dict(compiled.backend.validate(facts))
     flat[fact] = value  # bypass validation on purpose
     with pytest.raises(engine.PolicyEvaluationError) as info:
