@@ -60,6 +60,11 @@ class Backend(Protocol):
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]: ...
 
 
+class PolicyEvaluationError(RuntimeError):
+    """An engine failed on facts that passed validation: a bug in policydsl. The compiled
+    engine's message names the policy element whose code failed (from the module's line map)."""
+
+
 class InterpreterBackend:
     """The reference evaluator (policydsl.evaluator)."""
 
@@ -72,15 +77,13 @@ class InterpreterBackend:
         return validate(data, self.ir, source)
 
     def decision(self, flat: FlatFacts) -> Decision:
-        return evaluate(self.ir, flat)
+        try:
+            return evaluate(self.ir, flat)
+        except Exception as exc:  # validated facts cannot cause this: a bug, reported like the compiled engine's
+            raise PolicyEvaluationError(f"the reference interpreter failed: {type(exc).__name__}: {exc}") from exc
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
-        return evaluate(self.ir, flat).to_dict()
-
-
-class PolicyEvaluationError(RuntimeError):
-    """Compiled code failed on facts that passed validation: a bug in policydsl, reported with
-    the policy element whose code failed (from the module's line map)."""
+        return self.decision(flat).to_dict()
 
 
 class CompiledBackend:

@@ -828,3 +828,11 @@ def test_generated_module_snapshot(paths: tuple[str, ...]) -> None:
         snapshot.write_text(generated, encoding="utf-8")
     assert generated == snapshot.read_text(encoding="utf-8"), f"regenerate {snapshot.name} if the change is intended"
     pyast.parse(source)
+
+
+def test_a_failure_in_the_interpreter_is_reported_alike() -> None:
+    backend = PolicySet(_load(BASELINE), engine="interpreter").backend
+    flat = dict(backend.validate(late_quality_facts()))
+    flat["order.extensions_used"] = "three"  # bypass validation on purpose
+    with pytest.raises(engine.PolicyEvaluationError, match="the reference interpreter failed: TypeError"):
+        backend.decision_dict(flat)
