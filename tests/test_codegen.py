@@ -313,12 +313,8 @@ def test_random_merchant_policies_decide_alike() -> None:
 
 def test_enforce_baseline_off_matches(own_merchants: dict[str, Path]) -> None:
     ps = _load(own_merchants["stingy"])
-    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
-                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
-                       "sanbao_covered": False, "agreed_service_days": None},
-             "request": {"at": "2026-10-20T10:00:00+08:00", "type": "return_refund", "reason": "no_reason",
-                         "product_used": True, "quality_issue": False, "damage_cause": "none", "evidence": "provided"},
-             "negotiation": {"stage": "open"}}
+    facts = late_quality_facts(at="2026-10-20T10:00:00+08:00", reason="no_reason", product_used=True,
+                               quality_issue=False, evidence="provided")
     expected = evaluate(ps, validate(facts, ps), enforce_baseline=False)
     for name in engine.ENGINES:
         assert PolicySet(ps, enforce_baseline=False, engine=name).decide(facts) == expected
@@ -405,12 +401,7 @@ def test_generated_module_runs_without_policydsl(tmp_path: Path, own_merchants: 
     """`python -I -S` (no site-packages: policydsl cannot be imported) imports the module and decides."""
     ps = _load(own_merchants["stingy"])
     (tmp_path / "shop_policy.py").write_text(generate_python(ps), encoding="utf-8")
-    facts = {"order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00",
-                       "signed_at": "2026-10-03T18:00:00+08:00", "settled": True, "extensions_used": 0,
-                       "sanbao_covered": False, "agreed_service_days": None},
-             "request": {"at": "2026-11-01T10:00:00Z", "type": "return_refund", "reason": "quality",
-                         "product_used": True, "quality_issue": True, "damage_cause": "none", "evidence": "verified"},
-             "negotiation": {"stage": "open"}}
+    facts = late_quality_facts(at="2026-11-01T10:00:00Z", product_used=True)
     script = (
         "import importlib.util, json, sys\n"
         f"sys.path.insert(0, {str(tmp_path)!r})\n"
