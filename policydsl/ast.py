@@ -49,12 +49,12 @@ class IntLit:
     span: Span = _span()
 
 
-DURATION_UNITS = ("hours", "days", "years")
+DURATION_UNITS = ("hours", "days", "months", "years")
 
 
 @node
 class Duration:
-    """`7 days`, `48 hours`, `1 year`; `unit` is always the plural form."""
+    """`7 days`, `48 hours`, `3 months`, `1 year`; `unit` is always the plural form."""
 
     amount: int
     unit: str
@@ -149,6 +149,14 @@ class Expired:
 
 
 @node
+class Available:
+    """`available CAPABILITY`: the capability can be used for this request."""
+
+    capability: Name
+    span: Span = _span()
+
+
+@node
 class InScenario:
     clause: Name
     span: Span = _span()
@@ -160,7 +168,7 @@ class Constant:
     span: Span = _span()
 
 
-Condition = Union[AnyOf, AllOf, Not, Truth, Comparison, Membership, IsNull, Within, Expired,
+Condition = Union[AnyOf, AllOf, Not, Truth, Comparison, Membership, IsNull, Within, Expired, Available,
                   InScenario, Constant]
 
 
@@ -231,6 +239,7 @@ class TypeRef:
 class FactDecl:
     path: Path
     type: TypeRef
+    omittable: bool = False  # `may be omitted`: absent from the facts JSON means null
     span: Span = _span()
 
 
@@ -374,6 +383,7 @@ class CapabilityDecl:
 class ActionDecl:
     name: Name
     polarity: str  # "pro_buyer" | "pro_merchant"
+    needs: Name | None = None  # a capability without which a `must` cannot be carried out
     span: Span = _span()
 
 
@@ -457,6 +467,16 @@ class FactValue:
 
 
 @node
+class EscalationDecl:
+    """N1: when `condition` holds the buyer may escalate, and the platform may make these rulings."""
+
+    cites: tuple[Name, ...]
+    condition: Condition
+    rulings: tuple[Name, ...]
+    span: Span = _span()
+
+
+@node
 class FactsDecl:
     name: Name
     values: tuple[FactValue, ...]
@@ -488,7 +508,23 @@ class ExpectExtension:
     span: Span = _span()
 
 
-Expectation = Union[ExpectAction, ExpectAbsent, ExpectScenario, ExpectExtension]
+@node
+class ExpectConflict:
+    """`conflict ACTION`: the decision reports a duty on ACTION the platform cannot carry out."""
+
+    action: Name
+    span: Span = _span()
+
+
+@node
+class ExpectEscalation:
+    """`escalation` / `no escalation`: whether the decision says the platform may intervene."""
+
+    present: bool
+    span: Span = _span()
+
+
+Expectation = Union[ExpectAction, ExpectAbsent, ExpectScenario, ExpectExtension, ExpectConflict, ExpectEscalation]
 
 
 @node
@@ -504,7 +540,7 @@ class TestDecl:
 
 Declaration = Union[TimezoneDecl, NowDecl, ClauseDecl, EnumDecl, GroupDecl, FactDecl, RequireDecl,
                     ParamDecl, SetDecl, PeriodDecl, CapabilityDecl, ActionDecl, RemedyDecl,
-                    LetDecl, ScenarioDecl, RuleDecl, FactsDecl, TestDecl]
+                    LetDecl, ScenarioDecl, RuleDecl, EscalationDecl, FactsDecl, TestDecl]
 
 
 @node

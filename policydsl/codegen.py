@@ -116,6 +116,7 @@ class _Side:
         self.periods = {p.name: p for p in ps.periods}
         self.params = {p.name: p for p in ps.params}
         self.actions = {a.name: a for a in ps.actions}
+        self.capabilities = {c.name: c for c in ps.capabilities}
         self.covers = dict(ps.covers)
         self.period_keys: dict[str, Key] = {}
         self.visiting: list[str] = []
@@ -174,7 +175,18 @@ class _Side:
             return ("within", self.period(c.period))
         if kind is ir.Expired:
             return ("expired", self.period(c.period))
+        if kind is ir.Available:
+            return ("avail", self.capability(c.capability))
         raise CodegenError(f"codegen has no case for the condition {kind.__name__}")
+
+    def capability(self, name: str) -> Key:
+        cap = self.capabilities.get(name)
+        if cap is None:
+            raise CodegenError(f"the IR refers to capability `{name}`, which is not declared")
+        if cap.within_unit not in ir.WINDOW_UNITS:
+            raise CodegenError(f"capability `{name}` has unknown window unit `{cap.within_unit}`")
+        counted = self.fact(cap.counted_by) if cap.counted_by else None
+        return ("cap", cap.max_times, counted, cap.within, cap.within_unit, self.fact(cap.anchor), self.cond(cap.when))
 
     def period(self, name: str) -> Key:
         if name in self.period_keys:
@@ -188,7 +200,9 @@ class _Side:
         if type(p) is ir.BestPeriod:
             key: Key = ("best", tuple(self.period(m) for m in p.members))
         elif type(p) is ir.CalendarPeriod:
-            key = ("cal", self.term(p.length), self.fact(p.anchor), self.cond(p.guard))
+            if p.unit not in ir.CALENDAR_UNITS:
+                raise CodegenError(f"period `{name}` has unknown unit `{p.unit}`")
+            key = ("cal", self.term(p.length), self.fact(p.anchor), self.cond(p.guard), p.unit)
         elif type(p) is ir.ExactPeriod:
             if p.unit not in ("hours", "days"):
                 raise CodegenError(f"period `{name}` has unknown unit `{p.unit}`")
@@ -238,8 +252,10 @@ def _children(key: Key) -> tuple[Key, ...]:
         return key[1:]
     if tag == "not":
         return (key[1],)
-    if tag in ("within", "expired"):
+    if tag in ("within", "expired", "avail"):
         return (key[1],)
+    if tag == "cap":
+        return (key[6],)
     if tag == "best":
         return key[1]
     if tag == "cal":
@@ -329,6 +345,8 @@ class _Generator:
         self.shared: set[Key] = set()
         self.exprs: dict[Key, str] = {}
         self.period_vars: dict[Key, _PeriodVars] = {}
+        self.cap_vars: dict[Key, tuple[str, str, str]] = {}
+        self.cap_states: dict[Key, str] = {}
 
     def fresh(self, prefix: str) -> str:
         return f"{prefix}{next(self.names)}"
@@ -392,6 +410,8 @@ class _Generator:
             return self.period(key[1]).within
         if tag == "expired":
             return self.period(key[1]).expired
+        if tag == "avail":
+            return self.capability_vars(key[1])[2]
         raise AssertionError(f"no expression for key {tag}")
 
     def term(self, key: Key) -> str:
@@ -430,8 +450,7 @@ class _Generator:
         """A calendar period (open through the local day `anchor day + length`) or an exact one
         (open through `anchor + length`): applies, deadline, within, expired."""
         if key[0] == "cal":
-            _, length, anchor, guard = key
-            unit = "days"
+            _, length, anchor, guard, unit = key
         else:
             _, length, unit, anchor, guard = key
         tests = [t for t in (self.expr(guard),) if t != "True"]
@@ -444,7 +463,9 @@ class _Generator:
                 tests.append(f"{n} is not None")
         av, now = self.fact_var(anchor), self.fact_var(self.ps.now)
         tz = self.ps.timezone_minutes * 60 * 1_000_000
-        if key[0] == "cal":
+        if key[0] == "cal" and unit == "months":
+            deadline = f"month_deadline({av}, {n}, {lit(self.ps.timezone_minutes)})"
+        elif key[0] == "cal":
             if length[0] == "const":
                 deadline = f"({av} + {tz}) // {US_PER_DAY} * {US_PER_DAY} + {(length[1] + 1) * US_PER_DAY - tz - 1}"
             else:
@@ -705,9 +726,10 @@ class _Generator:
         scenarios = [mine.cond(s.condition) for s in ps.scenarios]
         rules = [mine.cond(r.condition) for r in ps.rules]
         cap = ps.capabilities[0] if ps.capabilities else None
-        when = mine.cond(cap.when) if cap is not None else TRUE_K
+        caps = [mine.capability(c.name) for c in ps.capabilities]
+        escalation = mine.cond(ps.escalation.condition) if ps.escalation is not None else None
         base_rules = [base.cond(r.condition) for r in base.ps.rules] if base is not None else []
-        self.find_shared([*period_keys, *scenarios, *rules, when, *base_rules])
+        self.find_shared([*period_keys, *scenarios, *rules, *caps, *([escalation] if escalation else []), *base_rules])
         self.mine.fact(ps.now)
 
         self.emit("# periods")
@@ -737,12 +759,14 @@ class _Generator:
         self.emit_periods(period_keys)
         if cap is not None:
             with self.out.at("capability", cap.name):
-                self.emit_extension(cap, when)
+                self.emit_extension(cap)
         else:
-            self.emit_extension(cap, when)
+            self.emit_extension(cap)
+        self.emit_conflicts()
+        self.emit_escalation(escalation)
         self.emit_trace(fired, suppressors)
-        self.emit("return {'scenario': sc, 'actions': acts, 'periods': per, 'extension': ext, 'overridden': ov, "
-                  "'trace': tr}")
+        self.emit("return {'scenario': sc, 'actions': acts, 'periods': per, 'extension': ext, 'conflicts': cf, "
+                  "'escalation': esc, 'overridden': ov, 'trace': tr}")
         loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
         self.body_offset = 2 + len(loads)  # lines of the function before `self.out.lines`
         return ("def decide_validated(f: dict) -> dict:\n"
@@ -759,35 +783,91 @@ class _Generator:
                               f"fmt({pv.deadline}) if {pv.deadline} is not None else None, 'expired': {pv.expired}, "
                               f"'source': {lit(p.source)}}})")
 
-    def emit_extension(self, cap: ir.Capability | None, when: Key) -> None:
+    def capability_vars(self, key: Key) -> tuple[str, str, str]:
+        """Locals holding a capability's uses remaining, the end of its window (None without an
+        anchor) and whether it is available: its condition holds, uses remain, and `now` is
+        inside the window (the evaluator's `capability_state`)."""
+        names = self.cap_vars.get(key)
+        if names is None:
+            assert self.out.depth == 1, "capabilities are computed at the top level"
+            _, max_times, counted_by, within, unit, anchor, when = key
+            test = self.expr(when)
+            r, lim, e = self.fresh("y"), self.fresh("z"), self.fresh("j")
+            used = self.fact_var(counted_by) if counted_by else "0"
+            av, now = self.fact_var(anchor), self.fact_var(self.ps.now)
+            self.emit(f"{r} = {lit(max_times)} - {used}")
+            with self.out.block(f"if {r} < 0:"):
+                self.emit(f"{r} = 0")
+            end = (f"month_deadline({av}, {lit(within)}, {lit(self.ps.timezone_minutes)})" if unit == "months"
+                   else f"{av} + {within * US_PER_HOUR}")
+            self.emit(f"{lim} = {end} if {av} is not None else None")
+            self.emit(f"{e} = {test} and {r} > 0 and {lim} is not None and {now} <= {lim}")
+            names = self.cap_vars[key] = (r, lim, e)
+        return names
+
+    def capability_state(self, cap: ir.Capability, key: Key) -> str:
+        """A local holding the capability's state as the decision's `extension` shows it:
+        eligible, remaining, and why (the first failing check, or the uses left and the limit)."""
+        name = self.cap_states.get(key)
+        if name is not None:
+            return name
+        r, lim, e = self.capability_vars(key)
+        test = self.expr(key[6])
+        cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
+        name = self.cap_states[key] = self.fresh("x")
+        not_met = "not available: the order does not meet the capability's condition (e.g. not settled yet)" + cite
+        with self.out.block(f"if {e}:"):
+            why = _concat([_Code(f"str({r})"), f" of {cap.max_times} extensions left, {cap.each_days} days each, "
+                                               f"until ", _Code(f"fmt({lim})"), cite])
+            self.emit(f"{name} = {{'eligible': True, 'remaining': {r}, 'why': {why}}}")
+        with self.out.block(f"elif not {test}:"):
+            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, 'why': {lit(not_met)}}}")
+        with self.out.block(f"elif {r} == 0:"):
+            self.emit(f"{name} = {{'eligible': False, 'remaining': 0, "
+                      f"'why': {lit(f'not available: all {cap.max_times} extensions are used{cite}')}}}")
+        with self.out.block("else:"):
+            why = _concat(["not available: the request is after ",
+                           _Code(f"(fmt({lim}) if {lim} is not None else 'an unknown time')"),
+                           ", the end of the extension window" + cite])
+            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, 'why': {why}}}")
+        return name
+
+    def emit_extension(self, cap: ir.Capability | None) -> None:
         """The first capability (N3 extension): eligible, remaining, and why."""
         if cap is None:
             self.emit("ext = None")
             return
-        test = self.expr(when)
-        now = self.fact_var(self.ps.now)
-        used = self.fact_var(cap.counted_by) if cap.counted_by else "0"
-        anchor = self.fact_var(cap.anchor)
-        cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
-        self.emit(f"xr = {lit(cap.max_times)} - {used}")
-        with self.out.block("if xr < 0:"):
-            self.emit("xr = 0")
-        self.emit(f"xl = {anchor} + {cap.within_hours * US_PER_HOUR} if {anchor} is not None else None")
-        not_met = "not available: the order does not meet the capability's condition (e.g. not settled yet)" + cite
-        with self.out.block(f"if not {test}:"):
-            self.emit(f"ext = {{'eligible': False, 'remaining': xr, 'why': {lit(not_met)}}}")
-        with self.out.block("elif xr == 0:"):
-            self.emit(f"ext = {{'eligible': False, 'remaining': 0, "
-                      f"'why': {lit(f'not available: all {cap.max_times} extensions are used{cite}')}}}")
-        with self.out.block(f"elif xl is None or {now} > xl:"):
-            why = _concat(["not available: the request is after ",
-                           _Code("(fmt(xl) if xl is not None else 'an unknown time')"),
-                           ", the end of the extension window" + cite])
-            self.emit(f"ext = {{'eligible': False, 'remaining': xr, 'why': {why}}}")
-        with self.out.block("else:"):
-            why = _concat([_Code("str(xr)"), f" of {cap.max_times} extensions left, {cap.each_days} days each, until ",
-                           _Code("fmt(xl)"), cite])
-            self.emit(f"ext = {{'eligible': True, 'remaining': xr, 'why': {why}}}")
+        self.emit(f"ext = {self.capability_state(cap, self.mine.capability(cap.name))}")
+
+    def emit_conflicts(self) -> None:
+        """`must A` where A needs a capability that is unavailable: a duty the platform cannot carry out."""
+        self.emit("cf = []")
+        needy = [a for a in self.ps.actions if a.needs is not None]
+        for cap in self.ps.capabilities:
+            actions = [a.name for a in needy if a.needs == cap.name]
+            if not actions:
+                continue
+            with self.out.at("capability", cap.name):
+                key = self.mine.capability(cap.name)
+                state = self.capability_state(cap, key)
+                names = self.const(lit(tuple(actions)) if len(actions) > 1 else lit(actions[0]))
+                test = f"x['action'] in {names}" if len(actions) > 1 else f"x['action'] == {names}"
+                cites = lit(cap.cites)
+                with self.out.block(f"if not {self.cap_vars[key][2]}:"):
+                    with self.out.block("for x in acts:"):
+                        with self.out.block(f"if x['modality'] == 'must' and {test}:"):
+                            self.emit(f"cf.append({{'action': x['action'], 'modality': 'must', 'capability': "
+                                      f"{lit(cap.name)}, 'why': {state}['why'], 'cites': list({cites})}})")
+
+    def emit_escalation(self, key: Key | None) -> None:
+        esc = self.ps.escalation
+        if esc is None or key is None:
+            self.emit("esc = None")
+            return
+        test = self.expr(key)
+        rulings, cites = self.const(lit(esc.rulings)), self.const(lit(esc.cites))
+        self.emit(f"esc = {{'platform_may_intervene': True, 'rulings': list({rulings}), 'cites': list({cites})}} "
+                  f"if {test} else None")
 
     def emit_trace(self, fired: list[str], suppressors: dict[str, str]) -> None:
         """One line per fired rule: the facts it read and what it gave (or who suppressed it)."""
@@ -838,11 +918,12 @@ class _Generator:
         ps = self.ps
         for o in ps.orderings:
             self.mine.fact(o.left), self.mine.fact(o.right)
-        table = self.const(lit(tuple((f.path, f.kind, f.nullable, f.values) for f in ps.facts)))
-        orderings = self.const(lit(tuple((o.left, o.op, o.right) for o in ps.orderings)))
+        table = self.const(lit(ir.fact_spec(ps)))
+        orderings = self.const(lit(ir.ordering_spec(ps)))
         w = _Writer()
         lo, hi = runtime.writable_range(ps.timezone_minutes)
         tree = _fact_tree([f.path for f in ps.facts])
+        optional = {f.path for f in ps.facts if f.optional}
         if tree is not None and ps.facts:
             names = itertools.count()
             values: dict[str, str] = {}
@@ -850,12 +931,16 @@ class _Generator:
                 level: list[tuple[str, dict[str, Any], str]] = [("data", tree, "")]
                 while level:
                     stack.enter_context(w.block("if " + " and ".join(
-                        f"type({var}) is dict and len({var}) == {len(sub)}" for var, sub, _ in level) + ":"))
+                        f"type({var}) is dict and len({var}) == {_key_count(sub, prefix, optional, var)}"
+                        for var, sub, prefix in level) + ":"))
                     deeper = []
                     for var, sub, prefix in level:
                         for seg, child in sub.items():
                             name = f"n{next(names)}"
-                            w.emit(f"{name} = {var}[{lit(seg)}]")
+                            if prefix + seg in optional:  # may be left out: absent is null
+                                w.emit(f"{name} = {var}.get({lit(seg)})")
+                            else:
+                                w.emit(f"{name} = {var}[{lit(seg)}]")
                             if child is None:
                                 values[prefix + seg] = name
                             else:
@@ -954,6 +1039,14 @@ def _dedup(cites: tuple[str, ...]) -> tuple[str, ...]:
 def _same_candidates(a: list[Candidate], b: list[Candidate]) -> bool:
     return ([(f, _dedup(r.cites), r.source, e.modality) for f, r, e in a]
             == [(f, _dedup(r.cites), r.source, e.modality) for f, r, e in b])
+
+
+def _key_count(sub: dict[str, Any], prefix: str, optional: set[str], var: str) -> str:
+    """How many keys an object holding exactly the declared facts has: the required ones, plus
+    each optional fact it gives."""
+    required = [seg for seg in sub if prefix + seg not in optional]
+    given = [f"({lit(seg)} in {var})" for seg in sub if prefix + seg in optional]
+    return " + ".join([str(len(required)), *given])
 
 
 def _fact_tree(paths: list[str]) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ class ActionEntry:
 class PeriodEntry:
     name: str
     length: int
-    unit: str  # "days" | "hours"
+    unit: str  # "days" | "hours" | "months"
     deadline: str | None  # last instant inside the period; None while it has not started
     expired: bool
     source: str
@@ -41,6 +41,32 @@ class Extension:
 
     def to_dict(self) -> dict[str, Any]:
         return {"eligible": self.eligible, "remaining": self.remaining, "why": self.why}
+
+
+@attrs.frozen
+class Conflict:
+    """A duty the platform cannot carry out: `must ACTION` while the capability it needs is unavailable."""
+
+    action: str
+    modality: str
+    capability: str
+    why: str
+    cites: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "modality": self.modality, "capability": self.capability, "why": self.why,
+                "cites": list(self.cites)}
+
+
+@attrs.frozen
+class EscalationEntry:
+    """N1: the buyer may escalate; the platform may intervene and make one of `rulings`."""
+
+    rulings: tuple[str, ...]
+    cites: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"platform_may_intervene": True, "rulings": list(self.rulings), "cites": list(self.cites)}
 
 
 @attrs.frozen
@@ -66,6 +92,8 @@ class Decision:
     extension: Extension | None
     overridden: tuple[Override, ...]
     trace: tuple[str, ...]
+    conflicts: tuple[Conflict, ...] = ()
+    escalation: EscalationEntry | None = None
 
     def modality(self, action: str) -> str | None:
         for a in self.actions:
@@ -79,6 +107,8 @@ class Decision:
             "actions": [a.to_dict() for a in self.actions],
             "periods": [p.to_dict() for p in self.periods],
             "extension": self.extension.to_dict() if self.extension else None,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "escalation": self.escalation.to_dict() if self.escalation else None,
             "overridden": [o.to_dict() for o in self.overridden],
             "trace": list(self.trace),
         }

@@ -30,7 +30,7 @@ from typing import Any, Callable, Protocol
 import attrs
 
 from policydsl import __version__, codegen, ir, irjson, runtime
-from policydsl.decision import ActionEntry, Decision, Extension, Override, PeriodEntry
+from policydsl.decision import ActionEntry, Conflict, Decision, EscalationEntry, Extension, Override, PeriodEntry
 from policydsl.evaluator import evaluate
 from policydsl.facts import FlatFacts, validate
 from policydsl.source import Source
@@ -256,10 +256,12 @@ def decision_from_dict(doc: Mapping[str, Any],
         if entry is None:
             entry = entries[key] = ActionEntry(*key)
         actions.append(entry)
-    periods = [PeriodEntry(p["name"], p["days"], "days", p["deadline"], p["expired"], p["source"]) if "days" in p
-               else PeriodEntry(p["name"], p["hours"], "hours", p["deadline"], p["expired"], p["source"])
-               for p in doc["periods"]]
+    periods = []
+    for p in doc["periods"]:
+        unit = "days" if "days" in p else "months" if "months" in p else "hours"
+        periods.append(PeriodEntry(p["name"], p[unit], unit, p["deadline"], p["expired"], p["source"]))
     ext = doc["extension"]
+    esc = doc["escalation"]
     return Decision(
         scenario=tuple(doc["scenario"]),
         actions=tuple(actions),
@@ -268,6 +270,9 @@ def decision_from_dict(doc: Mapping[str, Any],
         overridden=tuple([Override(o["rule"], tuple(o["clause"]), o["action"], _modality(o["merchant"]),
                                    _modality(o["baseline"])) for o in doc["overridden"]]),
         trace=tuple(doc["trace"]),
+        conflicts=tuple(Conflict(c["action"], c["modality"], c["capability"], c["why"], tuple(c["cites"]))
+                        for c in doc["conflicts"]),
+        escalation=EscalationEntry(tuple(esc["rulings"]), tuple(esc["cites"])) if esc is not None else None,
     )
 
 

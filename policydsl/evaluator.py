@@ -24,7 +24,8 @@ from typing import Any
 import attrs
 
 from policydsl import ir
-from policydsl.decision import ActionEntry, Decision, Extension, Override, PeriodEntry
+from policydsl.decision import ActionEntry, Conflict, Decision, EscalationEntry, Extension, Override, PeriodEntry
+from policydsl.runtime import month_deadline
 from policydsl.timeutil import US_PER_DAY, US_PER_HOUR, end_of_local_day, format_timestamp, local_day, parse_timestamp
 
 
@@ -51,6 +52,7 @@ class Outcome:
     suppressed: dict[str, tuple[str, ...]]  # rule name -> the fired rules that override it, in set order
     chosen: dict[str, tuple[str, tuple[ir.Rule, ...]]]  # action -> (modality, rules giving it)
     periods: dict[str, PeriodState]
+    run: "_Run"
 
 
 class _Run:
@@ -62,6 +64,7 @@ class _Run:
         self.tz = ps.timezone_minutes
         self.now = facts[ps.now]
         self.states: dict[str, PeriodState] = {}
+        self.capabilities: dict[str, Extension] = {}
 
     def term(self, t: ir.IntTerm) -> int | None:
         if isinstance(t, ir.Const):
@@ -92,11 +95,20 @@ class _Run:
             return self.period(c.period).within
         if kind is ir.Expired:
             return self.period(c.period).expired
+        if kind is ir.Available:
+            return self.capability(c.capability).eligible
         if kind is ir.TrueCond:
             return True
         if kind is ir.FalseCond:
             return False
         raise AssertionError(f"evaluator has no case for {kind.__name__}")
+
+    def capability(self, name: str) -> Extension:
+        """Whether the capability can be used for this request, how many uses remain, and why."""
+        state = self.capabilities.get(name)
+        if state is None:
+            state = self.capabilities[name] = capability_state(self.ps, self.ps.capability(name), self)
+        return state
 
     def period(self, name: str) -> PeriodState:
         state = self.states.get(name)
@@ -117,13 +129,15 @@ class _Run:
         if not self.cond(p.guard):
             return NOT_APPLICABLE
         length = self.term(p.length)
-        unit = "days" if isinstance(p, ir.CalendarPeriod) else p.unit
+        unit = p.unit
         if length is None:
             return NOT_APPLICABLE
         anchor = self.facts[p.anchor]
         if anchor is None:
             return PeriodState(True, False, None, True, False, length, unit)
-        if isinstance(p, ir.CalendarPeriod):
+        if isinstance(p, ir.CalendarPeriod) and p.unit == "months":
+            deadline = month_deadline(anchor, length, self.tz)
+        elif isinstance(p, ir.CalendarPeriod):
             deadline = end_of_local_day(local_day(anchor, self.tz) + length, self.tz)
         else:
             deadline = anchor + length * (US_PER_HOUR if unit == "hours" else US_PER_DAY)
@@ -168,7 +182,7 @@ def outcome(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Outcome:
                 chosen[e.action] = (current[0], current[1] + (r,))
     for p in ps.periods:
         run.period(p.name)
-    return Outcome(scenarios, fired, suppressed, chosen, dict(run.states))
+    return Outcome(scenarios, fired, suppressed, chosen, dict(run.states), run)
 
 
 def effective_rank(ps: ir.PolicySet, chosen: Mapping[str, tuple[str, Any]], action: str) -> int:
@@ -209,8 +223,29 @@ def evaluate(ps: ir.PolicySet, facts: Mapping[str, Any], *, enforce_baseline: bo
                 chosen[name] = base_entry
     actions = tuple(ActionEntry(a.name, chosen[a.name][0], _cites(chosen[a.name][1]), chosen[a.name][1][0].source)
                     for a in ps.actions if a.name in chosen)
-    return Decision(scenario=mine.scenarios, actions=actions, periods=_periods(ps, mine),
-                    extension=_extension(ps, facts), overridden=tuple(overridden), trace=_trace(ps, mine, facts))
+    extension = mine.run.capability(ps.capabilities[0].name) if ps.capabilities else None
+    return Decision(scenario=mine.scenarios, actions=actions, periods=_periods(ps, mine), extension=extension,
+                    overridden=tuple(overridden), trace=_trace(ps, mine, facts),
+                    conflicts=_conflicts(ps, actions, mine.run), escalation=_escalation(ps, mine.run))
+
+
+def _conflicts(ps: ir.PolicySet, actions: tuple[ActionEntry, ...], run: _Run) -> tuple[Conflict, ...]:
+    """Duties the platform cannot carry out: `must A` where A needs a capability that is unavailable."""
+    out = []
+    for entry in actions:
+        needs = ps.action(entry.action).needs
+        if entry.modality == "must" and needs is not None:
+            state = run.capability(needs)
+            if not state.eligible:
+                out.append(Conflict(entry.action, entry.modality, needs, state.why, ps.capability(needs).cites))
+    return tuple(out)
+
+
+def _escalation(ps: ir.PolicySet, run: _Run) -> EscalationEntry | None:
+    esc = ps.escalation
+    if esc is None or not run.cond(esc.condition):
+        return None
+    return EscalationEntry(esc.rulings, esc.cites)
 
 
 def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
@@ -257,15 +292,21 @@ def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:
     return tuple(out)
 
 
-def _extension(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Extension | None:
-    if not ps.capabilities:
-        return None
-    cap = ps.capabilities[0]
-    run = _Run(ps, facts)
+def window_end(ps: ir.PolicySet, cap: ir.Capability, anchor: int) -> int:
+    """The last microsecond of the capability's window after `anchor`."""
+    if cap.within_unit == "months":
+        return month_deadline(anchor, cap.within, ps.timezone_minutes)
+    return anchor + cap.within * US_PER_HOUR
+
+
+def capability_state(ps: ir.PolicySet, cap: ir.Capability, run: _Run) -> Extension:
+    """Eligible, uses remaining, and why: the first failing check (condition false, none
+    remaining, request after the window) or the uses left and the window's end."""
+    facts = run.facts
     used = facts[cap.counted_by] if cap.counted_by else 0
     remaining = max(0, cap.max_times - used)
     anchor = facts[cap.anchor]
-    limit = anchor + cap.within_hours * US_PER_HOUR if anchor is not None else None
+    limit = window_end(ps, cap, anchor) if anchor is not None else None
     cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
     if not run.cond(cap.when):
         return Extension(False, remaining, f"not available: the order does not meet the capability's condition"

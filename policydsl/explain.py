@@ -31,6 +31,16 @@ def explain_decision(decision: Decision, ps: ir.PolicySet) -> str:
         e = decision.extension
         lines.append("")
         lines.append(f"Extension: {'eligible' if e.eligible else 'not eligible'}, {e.remaining} left — {e.why}")
+    if decision.conflicts:
+        lines.append("")
+        lines.append("Conflicts (a duty the platform cannot carry out; the request must still be resolved):")
+        for c in decision.conflicts:
+            lines.append(f"  {c.modality} {c.action} needs {c.capability}: {c.why}")
+    if decision.escalation is not None:
+        esc = decision.escalation
+        lines.append("")
+        lines.append(f"Escalation: the buyer may escalate; the platform may intervene and rule "
+                     f"{', '.join(esc.rulings)} ({clause_list(esc.cites)})")
     if decision.overridden:
         lines.append("")
         lines.append("Void merchant rules (G3: the baseline applies instead):")

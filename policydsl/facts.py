@@ -143,10 +143,9 @@ def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) 
     module carries too, so the interpreter and compiled code reject exactly the same input;
     here each problem gets its place in the JSON text: the key of a missing or unknown fact,
     the value of any other."""
-    spec = tuple((f.path, f.kind, f.nullable, f.values) for f in policy_set.facts)
-    orderings = tuple((o.left, o.op, o.right) for o in policy_set.orderings)
     try:
-        return validate_slow(data, spec, orderings, policy_set.timezone_minutes)
+        return validate_slow(data, ir.fact_spec(policy_set), ir.ordering_spec(policy_set),
+                             policy_set.timezone_minutes)
     except FactsError as exc:
         loc = _Locator(source)
         raise FactsInputError([

@@ -399,6 +399,7 @@ _TEXT: dict[type, Callable[[Any], str]] = {
     ast.Within: lambda c: f"within {_text(c.period)}",
     ast.Expired: lambda c: f"expired {_text(c.period)}",
     ast.InScenario: lambda c: f"scenario {_text(c.clause)}",
+    ast.Available: lambda c: f"available {_text(c.capability)}",
     ast.Constant: lambda c: "true" if c.value else "false",
     # parts of declarations
     ast.TypeRef: lambda t: _text(t.name) + ("?" if t.optional else ""),
@@ -421,6 +422,8 @@ _TEXT: dict[type, Callable[[Any], str]] = {
     ast.ExpectAbsent: lambda e: f"no {_text(e.action)}",
     ast.ExpectScenario: lambda e: f"scenario {_text(e.clause)}",
     ast.ExpectExtension: lambda e: "extension " + ("eligible" if e.eligible else "ineligible"),
+    ast.ExpectConflict: lambda e: f"conflict {_text(e.action)}",
+    ast.ExpectEscalation: lambda e: "escalation" if e.present else "no escalation",
 }
 
 
@@ -485,6 +488,12 @@ def _rule(d: ast.RuleDecl) -> list[str]:
             *_fill("  then", _commas([_text(e) for e in d.effects]), len("  then "))]
 
 
+def _escalation(d: ast.EscalationDecl) -> list[str]:
+    return [*_fill("escalation", _listed("cites", d.cites), 4),
+            *_prefixed("  when ", d.condition, 4),
+            *_fill("  rulings", _commas(_names(d.rulings)), len("  rulings "))]
+
+
 def _facts(d: ast.FactsDecl) -> list[str]:
     if not d.values:
         return [f"facts {d.name.text} {{}}"]
@@ -521,17 +530,18 @@ _LINES: dict[type, Callable[[Any], list[str]]] = {
     ast.ClauseDecl: lambda d: [f"clause {d.clause.text} {quote(d.title)}"],
     ast.EnumDecl: _enum,
     ast.GroupDecl: _group,
-    ast.FactDecl: lambda d: [f"fact {_text(d.path)}: {_text(d.type)}"],
+    ast.FactDecl: lambda d: [f"fact {_text(d.path)}: {_text(d.type)}" + (" may be omitted" if d.omittable else "")],
     ast.RequireDecl: lambda d: [f"require {_text(d.left)} {d.op} {_text(d.right)}"],
     ast.ParamDecl: _param,
     ast.SetDecl: _set,
     ast.PeriodDecl: _period,
     ast.CapabilityDecl: _capability,
-    ast.ActionDecl: lambda d: [f"action {d.name.text}: {d.polarity}"],
+    ast.ActionDecl: lambda d: [f"action {d.name.text}: {d.polarity}" + (f" needs {d.needs.text}" if d.needs else "")],
     ast.RemedyDecl: lambda d: _fill(f"remedy {d.chain[0].text}", [f"> {n.text}" for n in d.chain[1:]], 2),
     ast.LetDecl: lambda d: _prefixed(f"let {d.name.text} = ", d.condition, 2),
     ast.ScenarioDecl: lambda d: _prefixed(f"scenario {d.clause.text} = ", d.condition, 2),
     ast.RuleDecl: _rule,
+    ast.EscalationDecl: _escalation,
     ast.FactsDecl: _facts,
     ast.TestDecl: _test,
 }

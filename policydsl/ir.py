@@ -120,7 +120,15 @@ class Expired:
     period: str
 
 
-Cond = Union[TrueCond, FalseCond, And, Or, NotCond, BoolFact, EnumIn, IsNull, Compare, Within, Expired]
+@frozen
+class Available:
+    """The capability can be used for this request (its condition holds, uses remain, and the
+    request falls in its window)."""
+
+    capability: str
+
+
+Cond = Union[TrueCond, FalseCond, And, Or, NotCond, BoolFact, EnumIn, IsNull, Compare, Within, Expired, Available]
 
 TRUE = TrueCond()
 FALSE = FalseCond()
@@ -138,6 +146,7 @@ class Fact:
     nullable: bool
     enum: str | None = None
     values: tuple[str, ...] = ()
+    optional: bool = False  # may be omitted from the facts JSON (absent = null)
 
 
 @frozen
@@ -150,7 +159,7 @@ class Ordering:
     span: Span | None = _span()
 
 
-PARAM_KINDS = ("days", "hours", "count")
+PARAM_KINDS = ("days", "hours", "months", "count")
 
 
 @frozen
@@ -177,9 +186,15 @@ class Param:
         return self.value
 
 
+CALENDAR_UNITS = ("days", "months")
+
+
 @frozen
 class CalendarPeriod:
-    """Inside while local_date(now) <= local_date(anchor) + days."""
+    """Counted as the PRC Civil Code counts periods (arts. 201–202): the anchor's local day is
+    not counted, and the period is inside through 24:00 local time of its last day, which is
+    local_date(anchor) + N days, or for `unit` "months" the date N months after it (the
+    month's last day where that date does not exist)."""
 
     name: str
     length: IntTerm
@@ -188,6 +203,7 @@ class CalendarPeriod:
     source: str = PLATFORM
     cites: tuple[str, ...] = ()
     span: Span | None = _span()
+    unit: str = "days"  # "days" | "months" (a year is 12 months)
 
 
 @frozen
@@ -218,13 +234,22 @@ class BestPeriod:
 Period = Union[CalendarPeriod, ExactPeriod, BestPeriod]
 
 
+WINDOW_UNITS = ("hours", "months")
+
+
 @frozen
 class Capability:
+    """A platform capability such as N3's extension: `max_times` uses (counted by a count fact),
+    `each_days` each, available while `when` holds and the request is inside the window of
+    `within` `within_unit` after `anchor` (hours: exact; months: a calendar window, counted
+    as `CalendarPeriod` counts months)."""
+
     name: str
     max_times: int
     counted_by: str | None
     each_days: int
-    within_hours: int
+    within: int
+    within_unit: str
     anchor: str
     when: Cond
     cites: tuple[str, ...] = ()
@@ -239,7 +264,8 @@ class CapabilityClaim:
     max_times: int | None
     counted_by: str | None
     each_hours: int | None
-    within_hours: int | None
+    within: int | None
+    within_unit: str | None
     anchor: str | None
     when: Cond | None
     span: Span | None = _span()
@@ -249,6 +275,17 @@ class CapabilityClaim:
 class Action:
     name: str
     polarity: str
+    needs: str | None = None  # a capability; `must` while it is unavailable is a conflict
+
+
+@frozen
+class Escalation:
+    """N1: where `condition` holds, the buyer may escalate and the platform may make `rulings`."""
+
+    condition: Cond
+    rulings: tuple[str, ...]
+    cites: tuple[str, ...] = ()
+    span: Span | None = _span()
 
 
 @frozen
@@ -297,6 +334,7 @@ class PolicySet:
     rules: tuple[Rule, ...]
     capability_claims: tuple[CapabilityClaim, ...] = ()
     merchant: str | None = None
+    escalation: Escalation | None = None
     baseline: "PolicySet | None" = attrs.field(default=None, eq=False, repr=False)
 
     _lookup: dict[str, dict] = attrs.field(init=False, eq=False, repr=False)
@@ -307,6 +345,7 @@ class PolicySet:
             "param": {p.name: p for p in self.params},
             "period": {p.name: p for p in self.periods},
             "action": {a.name: a for a in self.actions},
+            "capability": {c.name: c for c in self.capabilities},
             "rule": {r.name: r for r in self.rules},
             "covers": dict(self.covers),
             "overriders": {},
@@ -326,6 +365,9 @@ class PolicySet:
 
     def action(self, name: str) -> Action:
         return self._lookup["action"][name]
+
+    def capability(self, name: str) -> Capability:
+        return self._lookup["capability"][name]
 
     def rule(self, name: str) -> Rule:
         return self._lookup["rule"][name]
@@ -360,6 +402,32 @@ def walk_cond(cond: Cond):
             stack.extend(c.items)
         elif isinstance(c, NotCond):
             stack.append(c.item)
+
+
+def walk_policy_conditions(ps: PolicySet):
+    """Every top-level condition of a set: periods' guards, capabilities, scenarios, rules, escalation."""
+    for p in ps.periods:
+        if not isinstance(p, BestPeriod):
+            yield p.guard
+    for c in ps.capabilities:
+        yield c.when
+    for s in ps.scenarios:
+        yield s.condition
+    for r in ps.rules:
+        yield r.condition
+    if ps.escalation is not None:
+        yield ps.escalation.condition
+
+
+def fact_spec(ps: PolicySet) -> tuple[tuple[str, str, bool, tuple[str, ...], bool], ...]:
+    """The declared facts as `policydsl.runtime.validate_slow` reads them:
+    (path, kind, nullable, enum values, optional), in declaration order."""
+    return tuple((f.path, f.kind, f.nullable, f.values, f.optional) for f in ps.facts)
+
+
+def ordering_spec(ps: PolicySet) -> tuple[tuple[str, str, str], ...]:
+    """The `require` orderings as `validate_slow` reads them: (left, op, right)."""
+    return tuple((o.left, o.op, o.right) for o in ps.orderings)
 
 
 def merchant_settings(ps: PolicySet) -> list[str]:

@@ -6,7 +6,7 @@
 Every IR node becomes an object whose "node" names its class (`and`, `calendar_period`,
 `rule`, …) and whose other keys are the class's fields, in declaration order; tuples
 become arrays. Source spans are not part of the IR's value and are left out. The
-document is {"format": "policydsl-ir", "format_version": 1, "policy_set": {…}}, and a
+document is {"format": "policydsl-ir", "format_version": 2, "policy_set": {…}}, and a
 merchant set's policy_set carries its platform baseline under "baseline" (null otherwise).
 """
 
@@ -20,17 +20,17 @@ import attrs
 from policydsl import ir
 
 FORMAT = "policydsl-ir"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 KINDS: dict[type, str] = {
     ir.Const: "const", ir.FactInt: "fact_int", ir.ParamInt: "param_int",
     ir.TrueCond: "true", ir.FalseCond: "false", ir.And: "and", ir.Or: "or", ir.NotCond: "not",
     ir.BoolFact: "bool_fact", ir.EnumIn: "enum_in", ir.IsNull: "is_null", ir.Compare: "compare",
-    ir.Within: "within", ir.Expired: "expired",
+    ir.Within: "within", ir.Expired: "expired", ir.Available: "available",
     ir.Fact: "fact", ir.Ordering: "ordering", ir.Param: "param",
     ir.CalendarPeriod: "calendar_period", ir.ExactPeriod: "exact_period", ir.BestPeriod: "best_period",
     ir.Capability: "capability", ir.CapabilityClaim: "capability_claim", ir.Action: "action",
-    ir.Scenario: "scenario", ir.Effect: "effect", ir.Rule: "rule", ir.PolicySet: "policy_set",
+    ir.Escalation: "escalation", ir.Scenario: "scenario", ir.Effect: "effect", ir.Rule: "rule", ir.PolicySet: "policy_set",
 }
 CLASSES: dict[str, type] = {kind: cls for cls, kind in KINDS.items()}
 

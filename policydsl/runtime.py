@@ -16,8 +16,8 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["FactsError", "TimestampError", "make_formatter", "merge_cites", "parse_timestamp",
-           "read_timestamp", "validate_slow", "writable_range"]
+__all__ = ["FactsError", "TimestampError", "add_months", "make_formatter", "merge_cites", "month_deadline",
+           "parse_timestamp", "read_timestamp", "validate_slow", "writable_range"]
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
@@ -113,6 +113,62 @@ def make_formatter(offset_minutes: int):
     return fmt
 
 
+# ---- calendar months, as the PRC Civil Code counts them (arts. 201–202) -------------------------
+# Day numbers are days since 1970-01-01 (local); the conversions are H. Hinnant's
+# days_from_civil / civil_from_days, exact for any year (no datetime range limit).
+
+def _civil(day: int) -> tuple[int, int, int]:
+    z = day + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    d = doy - (153 * mp + 2) // 5 + 1
+    m = mp + 3 if mp < 10 else mp - 9
+    return yoe + era * 400 + (m <= 2), m, d
+
+
+def _day_number(y: int, m: int, d: int) -> int:
+    y -= m <= 2
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m - 3 if m > 2 else m + 9) + 2) // 5 + d - 1
+    return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def add_months(day: int, months: int) -> int:
+    """The local day `months` calendar months after local day `day`: the same day of the month,
+    or that month's last day where there is none (Jan 31 + 1 month = Feb 28 or 29)."""
+    y, m, d = _civil(day)
+    total = y * 12 + m - 1 + months
+    y, m0 = total // 12, total % 12
+    last = _MONTH_DAYS[m0] + (m0 == 1 and y % 4 == 0 and (y % 100 != 0 or y % 400 == 0))
+    return _day_number(y, m0 + 1, min(d, last))
+
+
+_DAY_US = 86_400_000_000
+_month_ends: dict[tuple[int, int, int], int] = {}
+
+
+def month_deadline(anchor_us: int, months: int, offset_minutes: int) -> int:
+    """The last microsecond inside a period of `months` months counted from the local day
+    after `anchor_us` (the anchor's day is not counted): 24:00 local time on the date
+    `months` months after the anchor's local date, or on that month's last day."""
+    offset = offset_minutes * 60_000_000
+    day = (anchor_us + offset) // _DAY_US
+    key = (day, months, offset)
+    end = _month_ends.get(key)
+    if end is None:
+        if len(_month_ends) > 65536:
+            _month_ends.clear()
+        end = _month_ends[key] = (add_months(day, months) + 1) * _DAY_US - offset - 1
+    return end
+
+
 def merge_cites(cites: tuple, more: tuple) -> tuple:
     """`cites` followed by the clause IDs of `more` it does not hold yet."""
     return cites + tuple(c for c in more if c not in cites)
@@ -150,8 +206,9 @@ def _did_you_mean(name: str, candidates) -> str | None:
 def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: int) -> dict:
     """Validate JSON-like facts; return the flat facts or raise FactsError listing every problem.
 
-    `facts` holds (path, kind, nullable, enum values) per declared fact and `orderings`
-    (left, op, right) per `require`, both in declaration order."""
+    `facts` holds (path, kind, nullable, enum values, optional) per declared fact and
+    `orderings` (left, op, right) per `require`, both in declaration order. An optional fact
+    left out is null."""
     errors: list[dict] = []
 
     def err(code: str, path: str | None, message: str, hint: str | None = None) -> None:
@@ -162,6 +219,7 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
         raise FactsError(errors)
     flat: dict = {}
     declared = {f[0]: f for f in facts}
+    optional = {f[0] for f in facts if len(f) > 4 and f[4]}
     prefixes = {".".join(p.split(".")[:i]) for p in declared for i in range(1, p.count(".") + 1)}
     broken: list[str] = []  # groups given as something other than an object: their facts are not "missing"
     misplaced: set[str] = set()  # facts given under a dotted key
@@ -193,9 +251,12 @@ def validate_slow(data: object, facts: tuple, orderings: tuple, offset_minutes: 
     walk(data, "")
     lo, hi = writable_range(offset_minutes)
     out: dict = {}
-    for path, kind, nullable, values in facts:
+    for path, kind, nullable, values, *_ in facts:
         if path not in flat:
             if broken and path.startswith(tuple(broken)) or path in misplaced:
+                continue
+            if path in optional:
+                out[path] = None
                 continue
             err("PD402", path, f"missing fact `{path}` ({_expected_phrase(kind, nullable, values)})")
             continue

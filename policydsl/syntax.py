@@ -93,7 +93,8 @@ def _unquote(raw: str) -> str:
     return "".join(out)
 
 
-_UNITS = {"hour": "hours", "hours": "hours", "day": "days", "days": "days", "year": "years", "years": "years"}
+_UNITS = {"hour": "hours", "hours": "hours", "day": "days", "days": "days", "month": "months", "months": "months",
+          "year": "years", "years": "years"}
 
 
 @v_args(meta=True)
@@ -180,7 +181,10 @@ class _ToAst(Transformer):
         return ast.GroupDecl(name=self.name(c[0]), enum=self.name(c[1]), members=c[2], span=self.span(meta))
 
     def fact_decl(self, meta, c):
-        return ast.FactDecl(path=c[0], type=c[1], span=self.span(meta))
+        return ast.FactDecl(path=c[0], type=c[1], omittable=c[2] is not None, span=self.span(meta))
+
+    def omittable(self, meta, c):
+        return True
 
     def type_ref(self, meta, c):
         return ast.TypeRef(name=self.name(c[0]), optional=c[1] is not None, span=self.span(meta))
@@ -253,7 +257,8 @@ class _ToAst(Transformer):
         return ast.CapWhen(condition=c[0], span=self.span(meta))
 
     def action_decl(self, meta, c):
-        return ast.ActionDecl(name=self.name(c[0]), polarity=str(c[1]), span=self.span(meta))
+        return ast.ActionDecl(name=self.name(c[0]), polarity=str(c[1]),
+                              needs=None if c[2] is None else self.name(c[2]), span=self.span(meta))
 
     def remedy_decl(self, meta, c):
         return ast.RemedyDecl(chain=tuple(self.name(t) for t in c), span=self.span(meta))
@@ -278,6 +283,10 @@ class _ToAst(Transformer):
 
     def replaces(self, meta, c):
         return tuple(self.name(t) for t in c)
+
+    def escalation_decl(self, meta, c):
+        cites, condition, rulings = c
+        return ast.EscalationDecl(cites=cites or (), condition=condition, rulings=rulings, span=self.span(meta))
 
     def effect(self, meta, c):
         return ast.Effect(modality=str(c[0]), action=self.name(c[1]), span=self.span(meta))
@@ -320,6 +329,9 @@ class _ToAst(Transformer):
 
     def expired(self, meta, c):
         return ast.Expired(period=self.name(c[0]), span=self.span(meta))
+
+    def available(self, meta, c):
+        return ast.Available(capability=self.name(c[0]), span=self.span(meta))
 
     def in_scenario(self, meta, c):
         return ast.InScenario(clause=self.name(c[0]), span=self.span(meta))
@@ -381,6 +393,15 @@ class _ToAst(Transformer):
     def expect_extension(self, meta, c):
         return ast.ExpectExtension(eligible=str(c[0]) == "eligible", span=self.span(meta))
 
+    def expect_conflict(self, meta, c):
+        return ast.ExpectConflict(action=self.name(c[0]), span=self.span(meta))
+
+    def expect_escalation(self, meta, c):
+        return ast.ExpectEscalation(present=True, span=self.span(meta))
+
+    def expect_no_escalation(self, meta, c):
+        return ast.ExpectEscalation(present=False, span=self.span(meta))
+
     # -- lexical
     def path(self, meta, c):
         return ast.Path(segments=tuple(str(t) for t in c), span=self.span(meta))
@@ -402,7 +423,7 @@ _FRIENDLY = {
     "SIGNED_INT": "a whole number",
     "MODALITY": "a modality (`must`, `should`, `may`, `must_not`)",
     "COMPARE": "a comparison (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
-    "UNIT": "a unit (`hours`, `days`, `years`)",
+    "UNIT": "a unit (`hours`, `days`, `months`, `years`)",
     "BOOL": "`true` or `false`",
     "POLARITY": "`pro_buyer` or `pro_merchant`",
     "DIRECTION": "`increase` or `decrease`",
@@ -414,7 +435,8 @@ _FRIENDLY = {
 }
 
 _DECLARATION_KEYWORDS = ("timezone", "now", "clause", "enum", "group", "fact", "require", "param", "set",
-                         "period", "capability", "action", "remedy", "let", "scenario", "rule", "facts", "test")
+                         "period", "capability", "action", "remedy", "let", "scenario", "rule", "escalation", "facts",
+                         "test")
 # Where parsing resumes after a syntax error: a declaration keyword at the start of a line
 # (not indented: an indented `scenario S1.1 and …` continues a condition).
 _RESUME = re.compile(r"^(?:%s)\b" % "|".join(_DECLARATION_KEYWORDS), re.MULTILINE)

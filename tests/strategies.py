@@ -109,6 +109,7 @@ def atoms() -> st.SearchStrategy[ast.Condition]:
         st.builds(ast.Within, period=name_nodes()),
         st.builds(ast.Expired, period=name_nodes()),
         st.builds(ast.InScenario, clause=clause_ids()),
+        st.builds(ast.Available, capability=name_nodes()),
         st.builds(ast.Constant, value=st.booleans()),
     )
 
@@ -182,6 +183,8 @@ def expectations() -> st.SearchStrategy[ast.Expectation]:
         st.builds(ast.ExpectAbsent, action=name_nodes()),
         st.builds(ast.ExpectScenario, clause=clause_ids()),
         st.builds(ast.ExpectExtension, eligible=st.booleans()),
+        st.builds(ast.ExpectConflict, action=name_nodes()),
+        st.builds(ast.ExpectEscalation, present=st.booleans()),
     )
 
 
@@ -201,7 +204,8 @@ def declarations() -> st.SearchStrategy[ast.Declaration]:
         st.builds(ast.EnumDecl, name=name_nodes(), values=_tuples(name_nodes(), min_size=1, max_size=12)),
         st.builds(ast.GroupDecl, name=name_nodes(), enum=name_nodes(),
                   members=_tuples(name_nodes(), min_size=1, max_size=12)),
-        st.builds(ast.FactDecl, path=paths(), type=st.builds(ast.TypeRef, name=name_nodes(), optional=st.booleans())),
+        st.builds(ast.FactDecl, path=paths(), type=st.builds(ast.TypeRef, name=name_nodes(), optional=st.booleans()),
+                  omittable=st.booleans()),
         st.builds(ast.RequireDecl, left=paths(), op=st.sampled_from(COMPARE_OPS), right=paths()),
         st.builds(ast.ParamDecl, name=name_nodes(), default=literals(),
                   direction=st.sampled_from((None, "increase", "decrease")), per=st.none() | paths(), cites=cites),
@@ -209,13 +213,16 @@ def declarations() -> st.SearchStrategy[ast.Declaration]:
         st.builds(ast.PeriodDecl, name=name_nodes(), cites=cites, body=period_bodies()),
         st.builds(ast.CapabilityDecl, name=name_nodes(), cites=cites,
                   items=_tuples(capability_items(), min_size=1, max_size=4)),
-        st.builds(ast.ActionDecl, name=name_nodes(), polarity=st.sampled_from(("pro_buyer", "pro_merchant"))),
+        st.builds(ast.ActionDecl, name=name_nodes(), polarity=st.sampled_from(("pro_buyer", "pro_merchant")),
+                  needs=st.none() | name_nodes()),
         st.builds(ast.RemedyDecl, chain=_tuples(name_nodes(), min_size=2, max_size=8)),
         st.builds(ast.LetDecl, name=name_nodes(), condition=conditions()),
         st.builds(ast.ScenarioDecl, clause=clause_ids(), condition=conditions()),
         st.builds(ast.RuleDecl, name=name_nodes(), cites=cites, overrides=_tuples(name_nodes()),
                   replaces=_tuples(name_nodes()), condition=conditions(max_leaves=16),
                   effects=_tuples(effects(), min_size=1, max_size=6)),
+        st.builds(ast.EscalationDecl, cites=cites, condition=conditions(),
+                  rulings=_tuples(name_nodes(), min_size=1, max_size=5)),
         st.builds(ast.FactsDecl, name=name_nodes(), values=_tuples(fact_values(), max_size=5)),
         st.builds(ast.TestDecl, title=strings(), base=st.none() | name_nodes(),
                   values=st.none() | _tuples(fact_values(), max_size=5),

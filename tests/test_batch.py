@@ -102,7 +102,8 @@ def test_workers_write_the_same_bytes(tmp_path: Path, stingy: Path, monkeypatch:
     assert errors and all(record["line"] == n for n, record in errors)
     assert f"{len(errors)} line(s) of" in err
     good = next(o for o in outputs if not o.startswith('{"line"'))
-    assert json.loads(good).keys() == {"scenario", "actions", "periods", "extension", "overridden", "trace"}
+    assert json.loads(good).keys() == {"scenario", "actions", "periods", "extension", "conflicts", "escalation",
+                                            "overridden", "trace"}
 
 
 def test_decisions_match_the_library(tmp_path: Path) -> None:

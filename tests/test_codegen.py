@@ -465,6 +465,7 @@ class Vocabulary:
     paths: tuple[str, ...]
     params: tuple[str, ...]
     periods: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()
 
 
 def conditions(v: Vocabulary) -> st.SearchStrategy[ir.Cond]:
@@ -477,6 +478,8 @@ def conditions(v: Vocabulary) -> st.SearchStrategy[ir.Cond]:
              st.builds(ir.Compare, terms, st.sampled_from(ir.COMPARE_OPS), terms)]
     if v.periods:
         atoms += [st.builds(ir.Within, st.sampled_from(v.periods)), st.builds(ir.Expired, st.sampled_from(v.periods))]
+    if v.capabilities:
+        atoms.append(st.builds(ir.Available, st.sampled_from(v.capabilities)))
     return st.recursive(st.one_of(atoms), lambda inner: st.one_of(
         st.builds(ir.And, st.lists(inner, max_size=3).map(tuple)),
         st.builds(ir.Or, st.lists(inner, max_size=3).map(tuple)),
@@ -498,7 +501,7 @@ def adversarial_sets(draw: st.DrawFn) -> tuple[ir.PolicySet, list[str]]:
     facts = (ir.Fact(paths["enum"], "enum", draw(st.booleans()), enum=name(), values=enum_values),
              ir.Fact(paths["bool"], "bool", draw(st.booleans())),
              ir.Fact(paths["count"], "count", False),
-             ir.Fact(paths["maybe"], "count", True),
+             ir.Fact(paths["maybe"], "count", True, optional=draw(st.booleans())),
              ir.Fact(paths["anchor"], "timestamp", True),
              ir.Fact(paths["paid"], "timestamp", False),
              ir.Fact(paths["now"], "timestamp", False),
@@ -512,12 +515,15 @@ def adversarial_sets(draw: st.DrawFn) -> tuple[ir.PolicySet, list[str]]:
                             params=(p_days, p_per))
     cal, exact, best = name(), name(), name()
     plain = conditions(vocabulary)
-    periods = (ir.CalendarPeriod(cal, ir.ParamInt(p_per), paths["anchor"], draw(plain), cites=(name(),)),
+    periods = (ir.CalendarPeriod(cal, ir.ParamInt(p_per), paths["anchor"], draw(plain), cites=(name(),),
+                                 unit=draw(st.sampled_from(ir.CALENDAR_UNITS))),
                ir.ExactPeriod(exact, ir.FactInt(paths["maybe"]), draw(st.sampled_from(["hours", "days"])),
                               paths["anchor"], draw(plain), source=ir.MERCHANT),
                ir.BestPeriod(best, (cal, exact)))
-    cond = conditions(attrs.evolve(vocabulary, periods=(cal, exact, best)))
+    capability_name = name()
+    cond = conditions(attrs.evolve(vocabulary, periods=(cal, exact, best), capabilities=(capability_name,)))
     actions = tuple(ir.Action(name(), polarity) for polarity in ("pro_buyer", "pro_buyer", "pro_buyer", "pro_merchant"))
+    actions = (attrs.evolve(actions[0], needs=capability_name), *actions[1:])
     covers = ((actions[2].name, (actions[2].name, actions[0].name, actions[1].name)),
               (actions[1].name, (actions[1].name, actions[0].name)))
     clauses = tuple((name(), draw(nasty_texts())) for _ in range(3))
@@ -537,17 +543,22 @@ def adversarial_sets(draw: st.DrawFn) -> tuple[ir.PolicySet, list[str]]:
     platform_rules = rules(ir.PLATFORM, draw(st.integers(1, 4)))
     merchant_rules = tuple(attrs.evolve(r, overrides=tuple(draw(st.lists(st.sampled_from(
         [p.name for p in platform_rules]), max_size=2, unique=True)))) for r in rules(ir.MERCHANT, draw(st.integers(1, 3))))
-    capability = ir.Capability(name(), draw(st.integers(0, 4)), paths["used"], draw(st.integers(1, 9)),
-                               draw(st.integers(1, 9000)), paths["paid"], draw(plain), cites=(clause_ids[0],))
+    window_unit = draw(st.sampled_from(ir.WINDOW_UNITS))
+    capability = ir.Capability(capability_name, draw(st.integers(0, 4)), paths["used"], draw(st.integers(1, 9)),
+                               draw(st.integers(1, 9000 if window_unit == "hours" else 30)), window_unit, paths["paid"],
+                               draw(plain), cites=(clause_ids[0],))
+    escalation = ir.Escalation(draw(cond), tuple(name() for _ in range(draw(st.integers(0, 3)))),
+                               cites=(clause_ids[1],)) if draw(st.booleans()) else None
     common = dict(name=name(), version=draw(nasty_texts()), timezone_minutes=draw(OFFSETS), now=paths["now"],
                   facts=facts, orderings=(ir.Ordering(paths["paid"], draw(st.sampled_from(["<=", "<"])), paths["now"]),),
                   params=params, actions=actions, covers=covers, clauses=clauses, capabilities=(capability,))
     base = ir.PolicySet(**common, periods=(periods[0], attrs.evolve(periods[2], members=(cal,))), scenarios=(),
                         rules=tuple(r for r in platform_rules if not _mentions(r.condition, exact)))
     ps = ir.PolicySet(**common, periods=periods, scenarios=tuple(ir.Scenario(c, draw(cond)) for c in clause_ids[:2]),
-                      rules=platform_rules + merchant_rules, merchant=name(), baseline=base)
+                      rules=platform_rules + merchant_rules, merchant=name(), baseline=base, escalation=escalation)
     texts = [*enum_values, *(f.path for f in facts), p_days, p_per, cal, exact, best, *(a.name for a in actions),
-             *clause_ids, *(t for _, t in clauses), *(r.name for r in ps.rules), capability.name, ps.name, ps.merchant]
+             *clause_ids, *(t for _, t in clauses), *(r.name for r in ps.rules), capability.name, ps.name, ps.merchant,
+             *(escalation.rulings if escalation else ())]
     return ps, texts
 
 
@@ -560,6 +571,8 @@ def facts_for(draw: st.DrawFn, ps: ir.PolicySet) -> dict[str, Any]:
     """Valid nested facts for an adversarial set (its fact paths have two segments)."""
     flat: dict[str, Any] = {}
     for f in ps.facts:
+        if f.optional and draw(st.booleans()):
+            continue  # left out: null
         if f.nullable and draw(st.booleans()):
             flat[f.path] = None
         elif f.kind == "enum":
@@ -582,7 +595,7 @@ def facts_for(draw: st.DrawFn, ps: ir.PolicySet) -> dict[str, Any]:
 
 
 GENERATED_NAME = re.compile(r"[a-z]\d+")
-FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "ov", "xr", "xl", "q", "data", "facts", "fmt", "POLICY", "LINE_MAP",
+FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "cf", "esc", "x", "ov", "q", "data", "facts", "fmt", "POLICY", "LINE_MAP",
                "decide", "decide_validated", "validate", "annotations", "add", *engine.SAFE_BUILTIN_NAMES}
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "open", "getattr", "setattr", "delattr", "compile", "globals",
                    "locals", "vars", "input", "breakpoint", "help"}

@@ -319,7 +319,9 @@ def test_extension_remaining_count(baseline):
     for used, remaining in [(0, 3), (1, 2), (2, 1)]:
         ext = baseline.decide(with_facts(order__extensions_used=used)).extension
         assert (ext.eligible, ext.remaining) == (True, remaining)
-        assert ext.why == (f"{remaining} of 3 extensions left, 7 days each, until 2027-10-01T12:00:00+08:00 (N3)")
+        # a Civil Code year: paid 2026-10-01, the window ends at 24:00 China time on 2027-10-01
+        assert ext.why == (f"{remaining} of 3 extensions left, 7 days each, until 2027-10-01T23:59:59.999999+08:00 "
+                           f"(N3)")
 
 
 @pytest.mark.parametrize("used", [3, 4])
@@ -330,15 +332,30 @@ def test_extension_all_used(baseline, used):
 
 
 def test_extension_more_than_a_year_after_payment(baseline):
-    ext = baseline.decide(with_facts(request__at="2027-10-02T12:00:00+08:00")).extension  # 366 days
+    ext = baseline.decide(with_facts(request__at="2027-10-02T00:00:00+08:00")).extension  # the day after the year
     assert (ext.eligible, ext.remaining) == (False, 3)
-    assert ext.why == ("not available: the request is after 2027-10-01T12:00:00+08:00, the end of the extension "
-                       "window (N3)")
+    assert ext.why == ("not available: the request is after 2027-10-01T23:59:59.999999+08:00, the end of the "
+                       "extension window (N3)")
 
 
 def test_extension_window_boundary(baseline):
-    assert baseline.decide(with_facts(request__at="2027-10-01T12:00:00+08:00")).extension.eligible
-    assert not baseline.decide(with_facts(request__at="2027-10-01T12:00:00.000001+08:00")).extension.eligible
+    """N3's year ends at 24:00 China time on the corresponding date (Civil Code art. 201–203)."""
+    assert baseline.decide(with_facts(request__at="2027-10-01T23:59:59.999999+08:00")).extension.eligible
+    assert not baseline.decide(with_facts(request__at="2027-10-02T00:00:00+08:00")).extension.eligible
+    assert not baseline.decide(with_facts(request__at="2027-10-01T16:00:00Z")).extension.eligible  # the same instant
+
+
+@pytest.mark.parametrize("paid, last_inside", [
+    ("2027-03-01T12:00:00+08:00", "2028-03-01T23:59:59+08:00"),  # the year spans 2028-02-29: 366 days
+    ("2028-02-29T12:00:00+08:00", "2029-02-28T23:59:59+08:00"),  # no 2029-02-29: the month's last day
+    ("2027-01-31T00:00:00+08:00", "2028-01-31T23:59:59+08:00"),
+])
+def test_extension_year_is_a_calendar_year(baseline, paid, last_inside):
+    def ext(at):
+        return baseline.decide(with_facts(order__paid_at=paid, order__signed_at=paid, request__at=at)).extension
+    assert ext(last_inside).eligible
+    after = (dt.datetime.fromisoformat(last_inside) + dt.timedelta(seconds=1)).isoformat()
+    assert not ext(after).eligible
 
 
 def test_extension_needs_settlement(baseline):
@@ -530,7 +547,13 @@ def test_extension_follows_n3(baseline, facts):
     assert ext.remaining == max(0, 3 - used)
     paid = dt.datetime.fromisoformat(facts["order"]["paid_at"].replace("Z", "+00:00"))
     at = dt.datetime.fromisoformat(facts["request"]["at"].replace("Z", "+00:00"))
-    expected = facts["order"]["settled"] and used < 3 and at <= paid + dt.timedelta(days=365)
+    china = dt.timezone(dt.timedelta(hours=8))
+    start = paid.astimezone(china).date()
+    try:
+        last_day = start.replace(year=start.year + 1)
+    except ValueError:  # 29 February: the year ends on the month's last day
+        last_day = start.replace(year=start.year + 1, day=28)
+    expected = facts["order"]["settled"] and used < 3 and at.astimezone(china).date() <= last_day
     assert ext.eligible is expected
 
 

@@ -72,7 +72,8 @@ def test_document_shape(sets: dict[str, ir.PolicySet]) -> None:
     assert rule["replaces"] == ["s3_1_case2_verified_defect"] and rule["condition"]["node"] == "and"
     assert "span" not in json.dumps(doc)
     assert next(f for f in top["facts"] if f["path"] == "order.signed_at") == {
-        "node": "fact", "path": "order.signed_at", "kind": "timestamp", "nullable": True, "enum": None, "values": []}
+        "node": "fact", "path": "order.signed_at", "kind": "timestamp", "nullable": True, "enum": None, "values": [],
+        "optional": False}
 
 
 def test_compile_json_target(tmp_path: Path, sets: dict[str, ir.PolicySet]) -> None:
@@ -88,9 +89,9 @@ def test_compile_json_target(tmp_path: Path, sets: dict[str, ir.PolicySet]) -> N
     ("{", "not JSON"),
     ('{"format": "other"}', "not a policydsl-ir document"),
     ('{"format": "policydsl-ir", "format_version": 99}', "format_version 99 is not supported"),
-    ('{"format": "policydsl-ir", "format_version": 1, "policy_set": {"node": "rule"}}', "needs 'name'"),
-    ('{"format": "policydsl-ir", "format_version": 1, "policy_set": {"node": "nope"}}', "unknown node 'nope'"),
-    ('{"format": "policydsl-ir", "format_version": 1, "policy_set": [1]}', "expected a policy_set node"),
+    ('{"format": "policydsl-ir", "format_version": 2, "policy_set": {"node": "rule"}}', "needs 'name'"),
+    ('{"format": "policydsl-ir", "format_version": 2, "policy_set": {"node": "nope"}}', "unknown node 'nope'"),
+    ('{"format": "policydsl-ir", "format_version": 2, "policy_set": [1]}', "expected a policy_set node"),
 ])
 def test_bad_documents_are_refused(text: str, message: str) -> None:
     with pytest.raises(IRFormatError, match=message):

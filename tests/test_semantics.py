@@ -103,7 +103,7 @@ def test_baseline_parameters_periods_and_capability(baseline_ir):
     best = baseline_ir.period("quality_claims")
     assert isinstance(best, ir.BestPeriod) and best.members == ("quality", "sanbao", "agreed")
     cap, = baseline_ir.capabilities
-    assert (cap.max_times, cap.each_days, cap.within_hours) == (3, 7, 365 * 24)
+    assert (cap.max_times, cap.each_days, cap.within, cap.within_unit) == (3, 7, 12, "months")  # Civil Code year
     assert (cap.counted_by, cap.anchor, cap.when) == ("order.extensions_used", "order.paid_at",
                                                       ir.BoolFact("order.settled"))
 

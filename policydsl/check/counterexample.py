@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from policydsl import ir
-from policydsl.check.encode import days_var, timestamp_on, usable_days
+from policydsl.check.encode import GREGORIAN_CYCLE_DAYS, Undecidable, days_var, timestamp_on, usable_days
+from policydsl.runtime import add_months
 from policydsl.check.logic import BoolAtom, EnumAtom, Model, NullAtom
 from policydsl.facts import nest
 
@@ -24,6 +25,8 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
     first, last = usable_days(ps)
     request_date = min(max(REQUEST_DATE, first + dt.timedelta(days=max([0, *back]))),
                        last + dt.timedelta(days=min([0, *back])))
+    request_date = _realise_months(ps, model, request_date, first + dt.timedelta(days=max([0, *back])),
+                                   last + dt.timedelta(days=min([0, *back])))
     ranks = max(order.values(), default=0) + 1
     for f in ps.facts:
         null = model.value(NullAtom(f.path))
@@ -41,6 +44,34 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
             day = request_date - dt.timedelta(days=days_before)
             flat[f.path] = timestamp_on(ps, day, order.get(f.path, 0), ranks).isoformat()
     return nest(flat)
+
+
+_EPOCH_DATE = dt.date(1970, 1, 1)
+
+
+def _realise_months(ps: ir.PolicySet, model: Model, preferred: dt.date, lowest: dt.date,
+                    highest: dt.date) -> dt.date:
+    """The request date nearest `preferred` (within [lowest, highest]) at which every
+    `months:<anchor>:<n>` length of the model is the calendar's: the anchor's date (the
+    request date less `days:<anchor>`) plus n months is that many days on. The calendar
+    repeats every 400 years, so one cycle either side is searched; where no date realises
+    the lengths (two anchors whose month lengths cannot hold together), the checker says so."""
+    wanted = []
+    for var, length in model.integers.items():
+        if var.startswith("months:"):
+            anchor, months = var[len("months:"):].rsplit(":", 1)
+            wanted.append((model.integers.get(days_var(anchor), 0), int(months), length))
+    if not wanted:
+        return preferred
+    start = (preferred - _EPOCH_DATE).days
+    lo, hi = (lowest - _EPOCH_DATE).days, (highest - _EPOCH_DATE).days
+    for step in range(2 * GREGORIAN_CYCLE_DAYS + 1):
+        day = start + (step + 1) // 2 * (1 if step % 2 else -1)
+        if lo <= day <= hi and all(add_months(day - back, n) - (day - back) == length
+                                   for back, n, length in wanted):
+            return _EPOCH_DATE + dt.timedelta(days=day)
+    raise Undecidable("no calendar dates give the month and year lengths this counterexample needs "
+                      "(periods in months on two anchors that cannot hold together)", None)
 
 
 def _enum_value(f: ir.Fact, model: Model) -> str:

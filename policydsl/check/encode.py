@@ -1,23 +1,29 @@
 """IR → logic formulas: what a policy set decides, as formulas over the facts.
 
 Integer variables:
-  `days:<anchor>`  local day of `now` minus local day of the anchor timestamp
-  `<count fact>`   the value of a count fact
-Calendar periods compare a `days:` variable with their length, so the whole
-fragment is difference logic. Hour-precise (`exact`) periods fall outside it:
-encoding one raises `Undecidable`.
+  `days:<anchor>`         local day of `now` minus local day of the anchor timestamp
+  `<count fact>`          the value of a count fact
+  `months:<anchor>:<n>`   the days from the anchor's local date to the date n calendar
+                          months later (Civil Code); bounded by the least and greatest
+                          such length over the 400-year Gregorian cycle (`month_span`)
+Calendar periods compare a `days:` variable with their length (or with a `months:`
+variable), so the whole fragment is difference logic. A model's `months:` values are
+realised by choosing the dates (`policydsl.check.counterexample`); where no dates realise
+them the checker says it cannot decide. Hour-precise (`exact`) periods fall outside the
+fragment: encoding one raises `Undecidable`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable
 
 import attrs
 
 from policydsl import ir
 from policydsl.check.logic import (ZERO, BoolAtom, Domains, EnumAtom, Formula, NullAtom, conj, diff, disj, neg)
-from policydsl.runtime import writable_range
+from policydsl.runtime import add_months, writable_range
 from policydsl.source import Span
 
 
@@ -78,6 +84,45 @@ def days_var(anchor: str) -> str:
     return f"days:{anchor}"
 
 
+def months_var(anchor: str, months: int) -> str:
+    return f"months:{anchor}:{months}"
+
+
+GREGORIAN_CYCLE_DAYS = 146097  # the calendar repeats every 400 years
+
+
+@functools.cache
+def month_span(months: int) -> tuple[int, int]:
+    """The least and greatest number of days from a date to the date `months` months later
+    (the month's last day where there is none), over every date of the Gregorian cycle."""
+    lengths = {add_months(day, months) - day for day in range(GREGORIAN_CYCLE_DAYS)}
+    return min(lengths), max(lengths)
+
+
+def month_lengths(ps: ir.PolicySet) -> set[tuple[str, int]]:
+    """Every (anchor, months) a calendar-month period or capability window of the set (or its
+    baseline) can count; a month length read from a fact is outside the fragment."""
+    out: set[tuple[str, int]] = set()
+    for s in (ps, ps.baseline) if ps.baseline is not None else (ps,):
+        for p in s.periods:
+            if isinstance(p, ir.CalendarPeriod) and p.unit == "months" and p.anchor != s.now:
+                for n in _term_values(s, p.length):
+                    out.add((p.anchor, n))
+        for c in s.capabilities:
+            if c.within_unit == "months" and c.anchor != s.now:
+                out.add((c.anchor, c.within))
+    return out
+
+
+def _term_values(ps: ir.PolicySet, t: ir.IntTerm) -> list[int]:
+    if isinstance(t, ir.Const):
+        return [t.value]
+    if isinstance(t, ir.ParamInt):
+        param = ps.param(t.name)
+        return [param.value, *(v for _, v in param.by_value)]
+    return []
+
+
 @attrs.define
 class Encoder:
     """Encodes the conditions, periods and decisions of one policy set."""
@@ -118,6 +163,8 @@ class Encoder:
             return self.period(c.period, "within")
         if kind is ir.Expired:
             return self.period(c.period, "expired")
+        if kind is ir.Available:
+            return self.available(c.capability)
         raise AssertionError(f"checker has no encoding for {kind.__name__}")
 
     def present(self, path: str, atom: Formula) -> Formula:
@@ -176,12 +223,35 @@ class Encoder:
                               p.span)
         anchor_null = NullAtom(p.anchor) if self.ps.fact(p.anchor).nullable else False
         days = 0 if p.anchor == self.ps.now else days_var(p.anchor)  # counted from `now` itself: day 0
-        inside = disj(conj([guard, relation(days, "<=", length)])
-                      for guard, length in self.term_cases(p.length))
+        if p.unit == "months":
+            if isinstance(p.length, ir.FactInt):
+                raise Undecidable(f"period `{p.name}` reads its length in months from a fact; the checker "
+                                  f"decides month periods of a fixed length", p.span)
+            inside = disj(conj([guard, self.within_months(p.anchor, length)])
+                          for guard, length in self.term_cases(p.length))
+        else:
+            inside = disj(conj([guard, relation(days, "<=", length)])
+                          for guard, length in self.term_cases(p.length))
         applies = self.applies(p)
         if what == "within":
             return conj([applies, disj([anchor_null, conj([neg(anchor_null), inside])])])
         return conj([applies, neg(anchor_null), neg(inside)])
+
+    def within_months(self, anchor: str, months: str | int) -> Formula:
+        """`now` falls on or before the date `months` calendar months after the anchor's date."""
+        if anchor == self.ps.now:
+            return True  # day 0 is inside any period of a month or more
+        assert isinstance(months, int)
+        return relation(days_var(anchor), "<=", months_var(anchor, months))
+
+    def available(self, name: str) -> Formula:
+        """The capability can be used: its condition holds, a use remains, and `now` is in its window."""
+        cap = self.ps.capability(name)
+        remaining = relation(cap.counted_by, "<", cap.max_times) if cap.counted_by else cap.max_times > 0
+        if cap.within_unit != "months":
+            raise Undecidable(f"capability `{name}` has an hour-precise window; the checker decides calendar "
+                              f"windows (months, years)", cap.span)
+        return conj([self.cond(cap.when), remaining, self.within_months(cap.anchor, cap.within)])
 
     # ---- decisions ------------------------------------------------------------------------
     def active(self, rule: ir.Rule) -> Formula:
@@ -260,6 +330,11 @@ def domains_for(ps: ir.PolicySet) -> Domains:
     first, last = usable_days(ps)
     for u in (ZERO, *anchors):
         base += [(u, v, (last - first).days) for v in (ZERO, *anchors) if v != u]
+    # A calendar-month length lies between the shortest and the longest it can be.
+    for anchor, months in sorted(month_lengths(ps)):
+        least, most = month_span(months)
+        var = months_var(anchor, months)
+        base += [(var, ZERO, most), (ZERO, var, -least)]
     return Domains(enums=enums, base_constraints=tuple(base), soft_constraints=tuple(soft))
 
 

@@ -106,9 +106,10 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
     caps = {c.name: c for c in ps.capabilities}
     for claim in ps.capability_claims:
         cap = caps[claim.name]
-        amounts = (("extensions per order", claim.max_times, cap.max_times),
-                   ("hours per extension", claim.each_hours, cap.each_days * 24),
-                   ("hours of the extension window", claim.within_hours, cap.within_hours))
+        amounts = [("extensions per order", claim.max_times, cap.max_times),
+                   ("hours per extension", claim.each_hours, cap.each_days * 24)]
+        if claim.within_unit == cap.within_unit:
+            amounts.append((f"{cap.within_unit} of the extension window", claim.within, cap.within))
         facts = (("it is counted by", claim.counted_by, cap.counted_by),
                  ("its window runs from", claim.anchor, cap.anchor))
         problems = [(f"{claimed} {label} " + ("exceeds the platform's ceiling" if claimed > ceiling
@@ -117,6 +118,9 @@ def static_checks(ps: ir.PolicySet) -> list[Diagnostic]:
                     for label, claimed, ceiling in amounts if claimed is not None and claimed != ceiling]
         problems += [(f"{label} `{claimed}`, the platform's capability from `{ceiling}`", claimed, ceiling)
                      for label, claimed, ceiling in facts if claimed is not None and claimed != ceiling]
+        if claim.within is not None and claim.within_unit != cap.within_unit:
+            problems.append((f"its window of {claim.within} {claim.within_unit} is not the platform's {cap.within} "
+                             f"{cap.within_unit}", claim.within, cap.within))
         if claim.when is not None and not _same_condition(ps, claim.when, cap.when):
             problems.append(("its `only when` condition holds on other facts than the platform's", None, None))
         for what, claimed, ceiling in problems:
@@ -144,7 +148,9 @@ def _same_condition(ps: ir.PolicySet, a: ir.Cond, b: ir.Cond) -> bool:
 
 
 def show_amount(value: int, kind: str) -> str:
-    return f"{value} {kind}" if kind in ("days", "hours") else str(value)
+    if kind == "months" and value % 12 == 0 and value:
+        return f"{value // 12} year{'s' if value != 12 else ''}"
+    return f"{value} {kind}" if kind in ("days", "hours", "months") else str(value)
 
 
 # ---- the exact search ---------------------------------------------------------------------------

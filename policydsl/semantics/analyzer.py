@@ -21,8 +21,9 @@ from policydsl.runtime import FactsError, validate_slow
 from policydsl.source import Span
 
 BUILTIN_TYPES = ("bool", "count", "timestamp")
-HOURS_PER = {"hours": 1, "days": 24, "years": 365 * 24}
-DAYS_PER = {"days": 1, "years": 365}
+HOURS_PER = {"hours": 1, "days": 24}
+DAYS_PER = {"days": 1}
+MONTHS_PER = {"months": 1, "years": 12}  # Civil Code months and years (ir.CalendarPeriod)
 
 PLATFORM_ONLY = {
     ast.TimezoneDecl: "the time zone",
@@ -34,6 +35,7 @@ PLATFORM_ONLY = {
     ast.ParamDecl: "parameters",
     ast.ActionDecl: "actions",
     ast.RemedyDecl: "remedy subsumption",
+    ast.EscalationDecl: "escalation to the platform (N1)",
 }
 
 
@@ -95,6 +97,7 @@ class _Analyzer:
         self.claim_decls: list[ast.CapabilityDecl] = []
         self.actions: dict[str, ast.ActionDecl] = {}
         self.remedies: list[ast.RemedyDecl] = []
+        self.escalations: list[ast.EscalationDecl] = []
         self.rules: dict[str, tuple[ast.RuleDecl, str]] = {}
         self.fixtures: dict[str, ast.FactsDecl] = {}
         self.tests: list[tuple[ast.TestDecl, str]] = []
@@ -206,6 +209,12 @@ class _Analyzer:
             self.unknown("PD206", "type", type_name, d.type.name.span, [*BUILTIN_TYPES, *self.enums])
             self.untyped_facts.add(d.path.dotted)
             return
+        if d.omittable:
+            if not d.type.optional:
+                self.error("PD208", f"fact `{d.path.dotted}` may be omitted, so it must be nullable (absent means "
+                                    f"null)", d.type.span, f"write `{type_name}?`")
+                return
+            fact = attrs.evolve(fact, optional=True)
         if len(d.path.segments) < 2:
             self.error("PD201", f"fact `{d.path.dotted}` needs a dotted path such as `order.{d.path.dotted}`", d.path.span,
                        "facts live under a JSON object: order.…, request.…")
@@ -258,7 +267,7 @@ class _Analyzer:
             key = d.for_value.text
         want, got = self.param_kinds.get(d.name.text), literal_kind(d.value)
         if want != got and not (want == "days" and got == "days"):
-            unit = {"days": "days", "hours": "hours"}.get(want or "")
+            unit = {"days": "days", "hours": "hours", "months": "months"}.get(want or "")
             amount = getattr(d.value, "value", None)
             self.error("PD208", f"parameter `{d.name.text}` is {want_phrase(want)}; this value is {want_phrase(got)}",
                        d.value.span, f"write the unit: `{amount} {unit}`"
@@ -286,6 +295,13 @@ class _Analyzer:
 
     def collect_ActionDecl(self, d: ast.ActionDecl, origin: str) -> None:
         self.add_unique(self.actions, d.name.text, d, "action", d.name.span)
+
+    def collect_EscalationDecl(self, d: ast.EscalationDecl, origin: str) -> None:
+        self.check_cites(d.cites)
+        if self.escalations:
+            self.error("PD207", "escalation is declared twice", d.span, "merge the two into one declaration")
+            return
+        self.escalations.append(d)
 
     def collect_RemedyDecl(self, d: ast.RemedyDecl, origin: str) -> None:
         self.remedies.append(d)
@@ -376,7 +392,8 @@ class _Analyzer:
         periods = self.apply_joins(periods)
         self.check_period_cycles(periods)
         capabilities = tuple(c for c in (self.lower_capability(d) for d in self.capabilities.values()) if c)
-        actions = tuple(ir.Action(name=n, polarity=d.polarity) for n, d in self.actions.items())
+        actions = tuple(self.lower_action(d) for d in self.actions.values())
+        escalation = self.lower_escalation()
         covers = self.lower_remedies()
         scenarios = []
         for origin in (ir.PLATFORM, ir.MERCHANT):
@@ -406,7 +423,27 @@ class _Analyzer:
             rules=rules,
             capability_claims=tuple(self.lower_claim(d) for d in self.claim_decls),
             merchant=self.merchant.name if self.merchant is not None else None,
+            escalation=escalation,
         )
+
+    def lower_action(self, d: ast.ActionDecl) -> ir.Action:
+        needs = None
+        if d.needs is not None:
+            if d.needs.text in self.capabilities:
+                needs = d.needs.text
+            else:
+                self.unknown("PD204", "capability", d.needs.text, d.needs.span, self.capabilities)
+        return ir.Action(name=d.name.text, polarity=d.polarity, needs=needs)
+
+    def lower_escalation(self) -> ir.Escalation | None:
+        if not self.escalations:
+            return None
+        d = self.escalations[0]
+        rulings = tuple(dict.fromkeys(n.text for n in d.rulings))
+        if len(rulings) < len(d.rulings):
+            self.error("PD207", "a ruling is listed twice", d.span)
+        return ir.Escalation(condition=self.cond(d.condition, self.scopes[ir.PLATFORM]), rulings=rulings,
+                             cites=tuple(c.text for c in d.cites), span=d.span)
 
     def lower_param(self, d: ast.ParamDecl) -> ir.Param:
         kind = self.param_kinds[d.name.text]
@@ -425,6 +462,8 @@ class _Analyzer:
         """The period length as an IR term and its unit ("days" or "hours")."""
         if isinstance(length, ast.LengthConst):
             dur = length.duration
+            if dur.unit in MONTHS_PER:
+                return ir.Const(dur.amount * MONTHS_PER[dur.unit]), "months"
             if dur.unit == "hours":
                 if calendar:
                     self.error("PD208", "a calendar period counts whole days, not hours", dur.span,
@@ -451,7 +490,8 @@ class _Analyzer:
                        length.path.span)
             return None
         if length.unit == "years" or (calendar and length.unit == "hours"):
-            self.error("PD208", f"a length read from a fact counts days{'' if calendar else ' or hours'}", length.span)
+            self.error("PD208", f"a length read from a fact counts days{'' if calendar else ' or hours'}"
+                                f"{' or months' if length.unit == 'years' else ''}", length.span)
             return None
         return ir.FactInt(fact.path), length.unit
 
@@ -484,9 +524,9 @@ class _Analyzer:
         if length is None or anchor is None:
             return None
         term, unit = length
-        if calendar:
+        if calendar or unit == "months":  # months and years are always counted as the Civil Code does
             return ir.CalendarPeriod(name=d.name.text, length=term, anchor=anchor.path, guard=guard, source=origin,
-                                     cites=cites, span=d.span)
+                                     cites=cites, span=d.span, unit="months" if unit == "months" else "days")
         return ir.ExactPeriod(name=d.name.text, length=term, unit=unit, anchor=anchor.path, guard=guard,
                               source=origin, cites=cites, span=d.span)
 
@@ -569,12 +609,14 @@ class _Analyzer:
         if anchor is not None and (anchor.kind != "timestamp" or anchor.nullable):
             self.error("PD208", f"`within … after` needs a non-null timestamp fact; `{anchor.path}` is "
                                 f"{describe_fact(anchor)}", within[0].anchor.span)
-        if each[0].duration.unit == "hours":
-            self.error("PD208", "extensions are granted in whole days", each[0].duration.span)
+        if each[0].duration.unit != "days":
+            self.error("PD208", "extensions are granted in whole days", each[0].duration.span,
+                       "write the length in days, e.g. `7 days each`")
             return None
         cond = self.cond(when[0].condition, self.scopes[ir.PLATFORM]) if when else ir.TRUE
         return ir.Capability(name=d.name.text, max_times=times[0].count, counted_by=counted_by,
-                             each_days=to_days(each[0].duration), within_hours=to_hours(within[0].duration),
+                             each_days=to_days(each[0].duration), within=window(within[0].duration)[0],
+                             within_unit=window(within[0].duration)[1],
                              anchor=within[0].anchor.dotted, when=cond, cites=tuple(c.text for c in d.cites),
                              span=d.span)
 
@@ -598,7 +640,8 @@ class _Analyzer:
             max_times=times.count if times else None,
             counted_by=times.counted_by.dotted if times and times.counted_by else None,
             each_hours=to_hours(each.duration) if each else None,
-            within_hours=to_hours(within.duration) if within else None,
+            within=window(within.duration)[0] if within else None,
+            within_unit=window(within.duration)[1] if within else None,
             anchor=within.anchor.dotted if within else None,
             when=self.cond(when.condition, self.scopes[ir.MERCHANT]) if when else None,
             span=d.span)
@@ -714,6 +757,22 @@ class _Analyzer:
                     term(node.right)
                 elif isinstance(node, (ir.Within, ir.Expired)):
                     period(node.period)
+                elif isinstance(node, ir.Available):
+                    capability(node.capability)
+
+        def capability(name: str) -> None:
+            d = self.capabilities.get(name)
+            if d is None:
+                return
+            if self.now:
+                out.add(self.now)
+            for item in d.items:
+                if isinstance(item, ast.CapTimes) and item.counted_by is not None:
+                    out.add(item.counted_by.dotted)
+                elif isinstance(item, ast.CapWithin):
+                    out.add(item.anchor.dotted)
+                elif isinstance(item, ast.CapWhen):
+                    visit(self.cond(item.condition, self.scopes[ir.PLATFORM], report=False))
 
         def period(name: str) -> None:
             if name in seen_periods or name not in self.periods:
@@ -817,6 +876,12 @@ class _Analyzer:
     def cond_Expired(self, c: ast.Expired, scope: _Scope) -> ir.Cond:
         return ir.Expired(c.period.text) if self.period_ref(c.period, scope) else ir.FALSE
 
+    def cond_Available(self, c: ast.Available, scope: _Scope) -> ir.Cond:
+        if c.capability.text not in self.capabilities:
+            self.unknown("PD204", "capability", c.capability.text, c.capability.span, self.capabilities)
+            return ir.FALSE
+        return ir.Available(c.capability.text)
+
     def period_ref(self, name: ast.Name, scope: _Scope) -> bool:
         if name.text not in scope.periods:
             self.unknown("PD205", "period", name.text, name.span, scope.periods)
@@ -890,7 +955,7 @@ class _Analyzer:
                 self.unknown("PD201", "fact, parameter or value", side[1], node.span,
                              [*self.facts, *self.params])
                 return ir.FALSE
-        numeric = {"count", "days", "hours", "number"}
+        numeric = {"count", "days", "hours", "months", "number"}
         if left[0] not in numeric or right[0] not in numeric or not compatible(left[0], right[0]):
             self.error("PD208", f"cannot compare {left[2]} with {right[2]}", c.span,
                        "periods are tested with `within p` / `expired p`" if "timestamp" in (left[0], right[0])
@@ -905,6 +970,8 @@ class _Analyzer:
         if isinstance(node, ast.Duration):
             if node.unit == "hours":
                 return "hours", ir.Const(node.amount), "a duration in hours"
+            if node.unit in MONTHS_PER:
+                return "months", ir.Const(node.amount * MONTHS_PER[node.unit]), "a duration in months"
             return "days", ir.Const(node.amount * DAYS_PER[node.unit]), "a duration in days"
         fact = self.facts.get(node.dotted)
         if fact is not None:
@@ -959,16 +1026,18 @@ class _Analyzer:
                                did_you_mean(e.clause.text, self.scopes[origin].scenarios))
                 elif isinstance(e, ast.ExpectExtension) and not self.capabilities:
                     self.error("PD213", "no capability is declared, so there is no extension to expect", e.span)
+                elif isinstance(e, ast.ExpectConflict) and e.action.text not in self.actions:
+                    self.unknown("PD202", "action", e.action.text, e.action.span, self.actions)
+                elif isinstance(e, ast.ExpectEscalation) and not self.escalations:
+                    self.error("PD213", "no escalation is declared, so there is none to expect", e.span)
             out.append(TestCase(title=d.title, origin=origin, facts=nest(facts), expectations=d.expectations,
                                 span=d.span))
         return out
 
     def check_test_facts(self, ps: ir.PolicySet, d: ast.TestDecl, facts: dict[str, Any],
                          spans: dict[str, Span]) -> None:
-        spec = tuple((f.path, f.kind, f.nullable, f.values) for f in ps.facts)
-        orderings = tuple((o.left, o.op, o.right) for o in ps.orderings)
         try:
-            validate_slow(nest(facts), spec, orderings, ps.timezone_minutes)
+            validate_slow(nest(facts), ir.fact_spec(ps), ir.ordering_spec(ps), ps.timezone_minutes)
         except FactsError as exc:
             for e in exc.errors:
                 self.error("PD216", f'test "{d.title}" cannot run on its facts ({e["code"]}): {e["message"]}',
@@ -1012,17 +1081,18 @@ def describe_fact(f: ir.Fact) -> str:
 def literal_kind(lit: ast.Literal) -> str:
     if isinstance(lit, ast.IntLit):
         return "count"
-    return "hours" if lit.unit == "hours" else "days"
+    return "hours" if lit.unit == "hours" else "months" if lit.unit in MONTHS_PER else "days"
 
 
 def literal_value(lit: ast.Literal) -> int:
     if isinstance(lit, ast.IntLit):
         return lit.value
-    return lit.amount * (DAYS_PER.get(lit.unit, 1))
+    return lit.amount * MONTHS_PER.get(lit.unit, 1)
 
 
 def want_phrase(kind: str | None) -> str:
-    return {"days": "a duration in days", "hours": "a duration in hours", "count": "a count",
+    return {"days": "a duration in days", "hours": "a duration in hours", "months": "a duration in months",
+            "count": "a count",
             "number": "a number"}.get(kind or "", str(kind))
 
 
@@ -1044,7 +1114,14 @@ def to_days(d: ast.Duration) -> int:
 
 
 def to_hours(d: ast.Duration) -> int:
-    return d.amount * HOURS_PER[d.unit]
+    return d.amount * HOURS_PER.get(d.unit, 0)
+
+
+def window(d: ast.Duration) -> tuple[int, str]:
+    """A capability's window: exact hours, or Civil Code months (`1 year` = 12 months)."""
+    if d.unit in MONTHS_PER:
+        return d.amount * MONTHS_PER[d.unit], "months"
+    return to_hours(d), "hours"
 
 
 def value_of(v: ast.Value) -> Any:
