@@ -34,10 +34,10 @@ def check_file(path: Path, baseline: str | Path | None = None) -> list[Diagnosti
     result = load_set([path], baseline)
     diags = list(result.diagnostics)
     ps = result.policy_set
-    if ps is not None and ps.baseline is not None and not any(d.is_error for d in diags):
-        from policydsl.check import check_merchant
+    if ps is not None and not any(d.is_error for d in diags):
+        from policydsl.check import check_merchant, check_platform
 
-        diags.extend(check_merchant(ps).diagnostics)
+        diags.extend((check_merchant(ps) if ps.baseline is not None else check_platform(ps)).diagnostics)
     return diags
 
 

@@ -400,7 +400,22 @@ def violation_diagnostic(ps: ir.PolicySet, v: Violation) -> Diagnostic:
 
 # ---- warnings: rules that never fire or never matter ---------------------------------------------
 
-def rule_warnings(ps: ir.PolicySet) -> list[Diagnostic]:
+def check_platform(ps: ir.PolicySet) -> CheckResult:
+    """A platform baseline has no baseline to be stricter than; what `check` can still say is
+    which of its rules never fire (PD304) or never change a decision (PD305), as for merchant
+    rules: a baseline rule that cannot change a decision tells merchants nothing."""
+    assert ps.baseline is None, "check_platform takes a platform policy set"
+    try:
+        return CheckResult("valid", (), tuple(rule_warnings(ps, ir.PLATFORM)))
+    except Undecidable as exc:
+        return CheckResult("undecided", (), (Diagnostic(
+            code="PD306", severity=Severity.WARNING, span=exc.span,
+            message=f"cannot decide which rules never fire or never change a decision: {exc.reason}",
+            hint="the exact checker covers enums, bools, counts and calendar periods"),))
+
+
+def rule_warnings(ps: ir.PolicySet, source: str = ir.MERCHANT) -> list[Diagnostic]:
+    """PD304 (never fires) and PD305 (never changes a decision) for the set's rules from `source`."""
     enc = Encoder(ps)
     domains = domains_for(ps)
     index: dict[tuple[str, int], Competitors] = {}  # (action, rank) -> the rules giving at least that
@@ -418,7 +433,7 @@ def rule_warnings(ps: ir.PolicySet) -> list[Diagnostic]:
 
     out: list[Diagnostic] = []
     for r in ps.rules:
-        if r.source != ir.MERCHANT:
+        if r.source != source:
             continue
         if not satisfiable(enc.cond(r.condition), domains):
             out.append(Diagnostic(code="PD304", severity=Severity.WARNING, span=r.span,
