@@ -66,6 +66,15 @@ def _check(e: ast.Expectation, d: Decision) -> str | None:
             why = d.extension.why if d.extension else "no capability"
             return f"expected extension {'eligible' if e.eligible else 'ineligible'}, got " \
                    f"{'eligible' if got else 'ineligible'} ({why})"
+    elif isinstance(e, ast.ExpectConflict):
+        if not any(c.action == e.action.text for c in d.conflicts):
+            listed = ", ".join(f"{c.modality} {c.action}" for c in d.conflicts) or "none"
+            return f"expected a conflict on {e.action.text}, got conflicts [{listed}]"
+    elif isinstance(e, ast.ExpectEscalation):
+        if (d.escalation is not None) != e.present:
+            return "expected escalation, got none" if e.present else "expected no escalation, got escalation"
+    else:
+        raise AssertionError(f"the test runner has no check for {type(e).__name__}")
     return None
 
 
@@ -92,6 +101,10 @@ def coverage(ps: ir.PolicySet, results: Sequence[TestResult]) -> Coverage:
         if r.decision.extension is not None:
             for cap in ps.capabilities:
                 cited.update(cap.cites)
+        for c in r.decision.conflicts:
+            cited.update(c.cites)
+        if r.decision.escalation is not None:
+            cited.update(r.decision.escalation.cites)
     clauses = [c for c, _ in ps.clauses]
     return Coverage(clauses_tested=tuple(c for c in clauses if c in cited),
                     clauses_untested=tuple(c for c in clauses if c not in cited),
