@@ -52,6 +52,10 @@ BOOLS: tuple[str, ...] = tuple(f.path for f in BASELINE.facts if f.kind == "bool
 CATEGORIES: tuple[str, ...] = ENUMS["order.category"]
 PARAMS = {p.name: p for p in BASELINE.params}
 TUNABLE: tuple[str, ...] = tuple(p.name for p in BASELINE.params if p.direction is not None)
+#: The tunable parameters counted in days (comparable with a count of days such as agreed_service_days).
+DAY_PARAMS: tuple[str, ...] = tuple(p for p in TUNABLE if PARAMS[p].kind == "days")
+#: The baseline's `most favourable of` periods a merchant's promised period can join (G2c).
+JOINABLE: tuple[str, ...] = tuple(p.name for p in BASELINE.periods if isinstance(p, ir.BestPeriod))
 PLATFORM_CLAUSES: tuple[str, ...] = tuple(c for c, _ in BASELINE.clauses)
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -63,11 +67,12 @@ CHINA = dt.timezone(dt.timedelta(hours=8))
 class SetSpec:
     param: str
     key: str | None  # a category for per-category settings
-    days: int
+    days: int  # the value, in the parameter's unit (days, or months for a parameter in months/years)
 
     def text(self) -> str:
         where = f" for {self.key}" if self.key else ""
-        return f"set {self.param}{where} = {self.days} days"
+        unit = "months" if PARAMS[self.param].kind == "months" else "days"
+        return f"set {self.param}{where} = {self.days} {unit}"
 
 
 @attrs.frozen
@@ -76,14 +81,14 @@ class PeriodSpec:
     days: int
     anchor: str  # order.signed_at | order.paid_at
     guard: str | None  # a condition over facts only ("when ...")
-    joins: bool  # joins quality_claims (a promised period, G2c)
+    joins: str | None  # a `most favourable of` period it joins (a promised period, G2c), or None
 
     def text(self) -> str:
         out = f"period {self.name} cites M1 = {self.days} days from the day after {self.anchor}"
         if self.guard:
             out += f"\n  when {self.guard}"
         if self.joins:
-            out += "\n  joins quality_claims"
+            out += f"\n  joins {self.joins}"
         return out
 
 
@@ -172,7 +177,7 @@ def _enum_atoms(merchant_periods: tuple[str, ...]) -> st.SearchStrategy[str]:
         st.builds(lambda op, k: f"order.agreed_service_days {op} {k}",
                   st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), st.integers(0, 40)),
         st.builds(lambda op, p: f"order.agreed_service_days {op} {p}",
-                  st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from(TUNABLE)),
+                  st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from(DAY_PARAMS)),
         st.builds(lambda op, k: f"order.agreed_service_days {op} {k} days",
                   st.sampled_from(["<", ">="]), st.integers(0, 40)),
         st.sampled_from(["order.agreed_service_days is null", "order.agreed_service_days is not null"]),
@@ -247,7 +252,8 @@ def merchant_specs(draw, *, max_rules: int = 4, suppression: bool = True, loweri
         key = draw(st.one_of(st.none(), st.sampled_from(CATEGORIES))) if PARAMS[param].per else None
         default = PARAMS[param].platform_default
         low = 1 if lowering else default
-        days = draw(st.one_of(st.integers(low, default + 3), st.integers(low, 60)))
+        high = default + (12 if PARAMS[param].kind == "months" else 3)
+        days = draw(st.one_of(st.integers(low, high), st.integers(low, high + 30)))
         sets[(param, key)] = SetSpec(param, key, days)
     # merchant periods
     periods = []
@@ -256,7 +262,7 @@ def merchant_specs(draw, *, max_rules: int = 4, suppression: bool = True, loweri
                                   anchor=draw(st.sampled_from(["order.signed_at", "order.signed_at",
                                                                "order.paid_at"])),
                                   guard=draw(st.one_of(st.none(), fact_conditions())),
-                                  joins=draw(st.booleans())))
+                                  joins=draw(st.sampled_from([None, *JOINABLE]))))
     names = tuple(p.name for p in periods)
     # rules
     rules = []
@@ -325,8 +331,16 @@ def facts_near_boundaries(draw, days: list[int] | tuple[int, ...] = (7, 15)) -> 
         paid + dt.timedelta(seconds=draw(st.one_of(st.just(0), st.integers(0, 10 * 86400))))
     anchor = signed if signed is not None and draw(st.integers(0, 4)) else paid
     if draw(st.integers(0, 3)):
-        n = draw(st.sampled_from(sorted(days))) + draw(st.sampled_from([-1, 0, 0, 1]))
         midnight = anchor.astimezone(CHINA).replace(hour=0, minute=0, second=0, microsecond=0)
+        if draw(st.integers(0, 4)):
+            n = draw(st.sampled_from(sorted(days))) + draw(st.sampled_from([-1, 0, 0, 1]))
+        else:  # near the end of a Civil Code year after the anchor (三包 warranty, N3's window)
+            year_on = midnight.date()
+            try:
+                year_on = year_on.replace(year=year_on.year + 1)
+            except ValueError:  # 29 February: the month's last day
+                year_on = year_on.replace(year=year_on.year + 1, day=28)
+            n = (year_on - midnight.date()).days + draw(st.sampled_from([-1, 0, 0, 1]))
         # the first instant of local day anchor+n+1, i.e. the first instant outside an n-day period
         edge = midnight + dt.timedelta(days=n + 1)
         at = edge + draw(st.sampled_from([dt.timedelta(0), dt.timedelta(seconds=-1), dt.timedelta(microseconds=-1),
@@ -336,8 +350,14 @@ def facts_near_boundaries(draw, days: list[int] | tuple[int, ...] = (7, 15)) -> 
     at = max(at, paid)
     agreed = draw(st.one_of(st.none(), st.sampled_from(sorted({max(0, d + k) for d in days for k in (-1, 0, 1)})),
                             st.integers(0, 120)))
+    optional = {}  # the facts that may be omitted: left out, null, or a value
+    for fact, values in (("sanbao_warranty_days", st.integers(0, 800)), ("failed_repairs", st.integers(0, 4))):
+        choice = draw(st.integers(0, 2))
+        if choice:
+            optional[fact] = None if choice == 1 else draw(values)
     return {
         "order": {
+            **optional,
             "category": draw(st.sampled_from(CATEGORIES)),
             "paid_at": _stamp(paid, draw(offsets)),
             "signed_at": None if signed is None else _stamp(signed, draw(offsets)),

@@ -191,11 +191,13 @@ def _checks_valid(text: str, directory: Path | None = None) -> bool:
 
 
 def _raise_setting(text: str, ps: ir.PolicySet, param: str, key: str | None, by: int) -> str:
-    """`text` with `param` (for `key`) set to the value in force plus `by` days."""
+    """`text` with `param` (for `key`) set to the value in force plus `by` of its unit (days, or
+    months for a parameter in months or years)."""
     current = ps.param(param).value_for(key)
     where = f" for {key}" if key else ""
+    unit = "months" if ps.param(param).kind == "months" else "days"
     text = re.sub(rf"^set {param}{where} = .*$", "", text, flags=re.M)
-    return text + f"\nset {param}{where} = {current + by} days\n"
+    return text + f"\nset {param}{where} = {current + by} {unit}\n"
 
 
 @st.composite

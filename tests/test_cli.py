@@ -91,8 +91,8 @@ def test_check_github_and_sarif_formats(tmp_path):
 def test_check_reports_every_error_sorted_by_position(tmp_path):
     text = BASELINE_TEXT
     text = edit_baseline("then must reopen_after_sales\n", "then must reopen_after_sale\n", text)
-    text = edit_baseline("  when scenario S3.2 and request.damage_cause == not_man_made",
-                         "  when scenario S3.2 and request.damage_cause == not_manmade", text)
+    text = edit_baseline("request.product_used and request.damage_cause == not_man_made",
+                         "request.product_used and request.damage_cause == not_manmade", text)
     text = edit_baseline("rule s2_2_resale_affected cites S2.2, N1", "rule s2_2_resale_affected cites S2.2, N11", text)
     path = write(tmp_path, "three.policy", text)
     result = check(str(path))
@@ -101,6 +101,8 @@ def test_check_reports_every_error_sorted_by_position(tmp_path):
     assert [h.split("error[")[1][:5] for h in heads] == ["PD203", "PD202", "PD206"]
     numbers = [int(h.split(":")[1]) for h in heads]
     assert numbers == sorted(numbers)
+    assert numbers == [position_of(text, "N11")[0], position_of(text, "reopen_after_sale\n")[0],
+                       position_of(text, "not_manmade")[0]]
     assert result.stdout.splitlines()[-1] == "checked 1 file(s): failed, 3 error(s), 0 warning(s)"
 
 
@@ -243,8 +245,10 @@ def test_eval_merchant_policy_finds_its_baseline_by_name(tmp_path):
     assert_no_traceback(result)
     assert result.exit_code == 0
     doc = json.loads(result.stdout)
-    assert doc["scenario"] == [] and {"action": "accept_request", "modality": "must", "cites": ["G2b"],
+    # revision 2, point 13: the in-period no-reason rule cites S2 (the 7-day period S2 presupposes)
+    assert doc["scenario"] == [] and {"action": "accept_request", "modality": "must", "cites": ["S2"],
                                       "source": "platform"} in doc["actions"]
+    assert doc["escalation"] is None and doc["conflicts"] == []
 
 
 def test_eval_with_an_invalid_policy_exits_2(tmp_path):
@@ -263,15 +267,18 @@ def test_test_command_runs_the_baseline_tests():
     assert_no_traceback(result)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert lines[0] == f"{BASELINE_PATH}: 23/23 tests passed"
-    assert lines[1].startswith("  clauses with a test (20): G1 G2a G2b G2c G3 G4a")
+    assert lines[0] == f"{BASELINE_PATH}: 110/110 tests passed"
+    assert lines[1] == "  clauses with a test (20): G1 G2a G2b G2c G3 G4a G4b G4c N1 N2 N3 S1 S1.1 S1.2 S2 S2.1 S2.2 " \
+                       "S3 S3.1 S3.2"
     assert lines[2] == "  clauses without a test (0): -"
-    assert lines[-1] == "23/23 tests passed"
+    assert lines[-1] == "110/110 tests passed"
 
 
 def test_test_command_verbose_lists_every_test():
     result = run_cli("test", "-v", str(BASELINE_PATH))
-    assert "  ok   S3.1 case 2: verified defect reported late must reopen" in result.stdout
+    assert result.exit_code == 0
+    assert "  ok   P3 S3.1 case 2: verified defect reported late must reopen" in result.stdout
+    assert len([line for line in result.stdout.splitlines() if line.startswith("  ok   ")]) == 110
 
 
 def test_failing_policy_test_exits_1(tmp_path):
@@ -281,15 +288,15 @@ def test_failing_policy_test_exits_1(tmp_path):
     result = run_cli("test", str(path))
     assert_no_traceback(result)
     assert result.exit_code == 1
-    line, _ = position_of(text, 'test "S3.1 case 2: verified defect reported late must reopen"')
-    assert f"  FAIL {path}:{line}:1: S3.1 case 2: verified defect reported late must reopen" in result.stdout
+    line, _ = position_of(text, 'test "P3 S3.1 case 2: verified defect reported late must reopen"')
+    assert f"  FAIL {path}:{line}:1: P3 S3.1 case 2: verified defect reported late must reopen" in result.stdout
     assert "       expected should reopen_after_sales, got must reopen_after_sales" in result.stdout
-    assert result.stdout.splitlines()[-1] == "22/23 tests passed"
+    assert result.stdout.splitlines()[-1] == "109/110 tests passed"
 
 
 def test_test_command_on_a_broken_policy_exits_2(tmp_path):
-    path = write(tmp_path, "p.policy", edit_baseline("given base { order.extensions_used: 3 }",
-                                                     "given bsae { order.extensions_used: 3 }"))
+    path = write(tmp_path, "p.policy", edit_baseline("given base { order.extensions_used: 1 }",
+                                                     "given bsae { order.extensions_used: 1 }"))
     result = run_cli("test", str(path))
     assert_no_traceback(result)
     assert result.exit_code == 2
@@ -313,7 +320,7 @@ def test_test_command_with_a_good_and_a_broken_file(tmp_path):
     result = run_cli("test", str(BASELINE_PATH), str(path))
     assert_no_traceback(result)
     assert result.exit_code == 2
-    assert result.stdout.splitlines()[-1] == "23/23 tests passed; not tested: 1 file(s) failed to load"
+    assert result.stdout.splitlines()[-1] == "110/110 tests passed; not tested: 1 file(s) failed to load"
 
 
 # ---- explain and the error-code documentation ---------------------------------------------------------

@@ -27,6 +27,13 @@ from policydsl.facts import FactsInputError
 
 LATE = "2026-11-01T10:00:00+08:00"  # past every period of the base order (signed 2026-10-03)
 
+#: Revision 2, point 10: every past-period scenario should negotiate a small compensation (one rule, S1-S3).
+COMPENSATION = ("should", ("S1", "S1.1", "S1.2", "S2", "S2.2", "S3", "G4b"))
+#: Revision 2, point 7: past the period the buyer may escalate; the platform may intervene (N1).
+ESCALATION = {"platform_may_intervene": True,
+              "rulings": ["refund_only", "return_refund", "return_shipping_by_merchant", "other_measures"],
+              "cites": ["N1"]}
+
 
 def actions(decision: Decision) -> dict[str, tuple[str, tuple[str, ...]]]:
     """action → (modality, cites)."""
@@ -34,14 +41,19 @@ def actions(decision: Decision) -> dict[str, tuple[str, tuple[str, ...]]]:
 
 
 def assert_past_period_basics(decision: Decision) -> None:
-    """What every past-period scenario requires (G1, G4a, G4b): verify, calm, propose, never refuse."""
+    """What every past-period scenario requires (G1, G4a, G4b): verify, calm, propose, never refuse.
+
+    Revision 2, point 14: verifying, soothing and proposing are `should`; refusing outright stays `must_not`.
+    Point 7: the decision says the buyer may escalate (N1).
+    """
     got = actions(decision)
     assert got["refuse_outright"] == ("must_not", ("G1", "G4b"))
-    assert got["soothe_buyer"][0] == "must"
-    assert got["request_evidence"] == ("must", ("G1", "G4a", "G4b"))
-    assert got["propose_solution"] == ("must", ("G1", "G4a", "G4b"))
+    assert got["soothe_buyer"] == ("should", ("G1", "G4b"))
+    assert got["request_evidence"] == ("should", ("G1", "G4a", "G4b"))
+    assert got["propose_solution"] == ("should", ("G1", "G4a", "G4b"))
     assert "accept_request" not in got  # past the period: not the normal flow
     assert all(a.source == "platform" for a in decision.actions)
+    assert decision.escalation is not None and decision.escalation.to_dict() == ESCALATION
 
 
 def eval_cli(tmp_path: Path, facts: Any, *extra: str, name: str = "request.json"):
@@ -63,10 +75,12 @@ def test_s1_1_fresh_goods_unused(baseline):
     assert d.scenario == ("S1", "S1.1")
     assert_past_period_basics(d)
     got = actions(d)
-    assert got["explain_no_reason_exclusion"] == ("may", ("S1.1",))
-    assert got["offer_small_compensation"] == ("should", ("S1.1",))
+    assert got["explain_no_reason_exclusion"] == ("may", ("S1", "S1.1"))  # revision 2, point 13
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
     assert "negotiate_other_remedy" not in got  # compensation not rejected yet
     assert "reopen_after_sales" not in got
+    assert "guide_cancellation" not in got  # no compensation offered yet (point 10)
+    assert "inform_resale_affected" not in got  # unused goods (point 7)
 
 
 def test_s1_1_applies_the_day_after_signing_too(baseline):
@@ -88,7 +102,8 @@ def test_s1_2_fresh_goods_used_improper_storage(baseline):
     assert_past_period_basics(d)
     got = actions(d)
     assert got["advise_storage"] == ("may", ("S1.2",))
-    assert got["offer_small_compensation"] == ("should", ("S1.2",))
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
+    assert got["inform_resale_affected"] == ("may", ("N1",))  # used, evidence provided (point 7)
     assert "explain_no_reason_exclusion" not in got
 
 
@@ -96,7 +111,7 @@ def test_s1_2_used_without_storage_damage_still_compensates(baseline):
     d = baseline.decide(with_facts(**{**S1_2, "request__damage_cause": "courier"}))
     got = actions(d)
     assert d.scenario == ("S1", "S1.2")
-    assert got["offer_small_compensation"] == ("should", ("S1.2",))
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
     assert "advise_storage" not in got
 
 
@@ -107,9 +122,19 @@ def test_s2_1_other_goods_unused(baseline):
     assert d.scenario == ("S2", "S2.1")
     assert_past_period_basics(d)
     got = actions(d)
+    assert "reopen_after_sales" not in got  # revision 2, point 8: only with the buyer's agreement
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
+    assert "inform_resale_affected" not in got  # revision 2, point 7: unused goods
+    # point 8: once the buyer has agreed, the merchant may reopen the entry (and may guide cancellation, point 10)
+    agreed = baseline.decide(with_facts(order__category="apparel", negotiation__stage="agreed"))
+    assert agreed.scenario == ("S2", "S2.1")
+    assert_past_period_basics(agreed)
+    got = actions(agreed)
     assert got["reopen_after_sales"] == ("may", ("S2.1", "N2"))
-    assert got["offer_small_compensation"] == ("should", ("S2.1", "N2"))
-    assert got["inform_resale_affected"] == ("may", ("N1",))
+    assert got["guide_cancellation"] == ("may", ("S1", "S2", "S3"))
+    assert got["offer_small_compensation"] == COMPENSATION
+    assert "inform_resale_affected" not in got
+    assert agreed.conflicts == ()  # a `may` is no duty the extension must serve (point 11)
 
 
 def test_s2_2_other_goods_used(baseline):
@@ -118,7 +143,7 @@ def test_s2_2_other_goods_used(baseline):
     assert_past_period_basics(d)
     got = actions(d)
     assert got["inform_resale_affected"] == ("should", ("S2.2", "N1"))
-    assert got["offer_small_compensation"] == ("should", ("S2.2", "N1"))
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
     assert "reopen_after_sales" not in got
 
 
@@ -137,7 +162,7 @@ def test_s3_1_case_1_no_quality_problem(baseline):
     got = actions(d)
     assert got["provide_quality_proof"] == ("may", ("S3.1",))
     assert got["check_courier_damage"] == ("should", ("S3.1",))
-    assert got["offer_small_compensation"] == ("should", ("S3.1",))
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
     assert "reopen_after_sales" not in got
 
 
@@ -149,6 +174,8 @@ def test_s3_1_case_2_verified_defect_must_reopen(baseline):
     got = actions(d)
     assert got["reopen_after_sales"] == ("must", ("S3.1", "N2"))
     assert "provide_quality_proof" not in got
+    assert "guide_cancellation" not in got and "inform_resale_affected" not in got  # points 7, 10
+    assert d.conflicts == () and "negotiate_other_remedy" not in got  # the extension serves it (point 11)
 
 
 @pytest.mark.parametrize("evidence", ["none", "provided", "refuted"])
@@ -158,18 +185,32 @@ def test_s3_1_case_2_unverified_defect_compensates_first(baseline, evidence):
     got = actions(d)
     assert d.scenario == ("S3", "S3.1")
     assert "reopen_after_sales" not in got
-    assert got["offer_small_compensation"] == ("should", ("S3.1", "G4a"))
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
 
 
 def test_s3_2_used_agreed_period_governs(baseline):
+    # Revision 2, point 1: while the agreed period runs it governs the request (S3.2(2), G2c): day 20 of 30,
+    # past the platform's 15-day quality period, the used goods' quality claim is the normal flow.
+    inside = baseline.decide(with_facts(request__reason="quality", request__product_used=True,
+                                        order__agreed_service_days=30, request__at="2026-10-23T10:00:00+08:00"))
+    assert inside.scenario == () and inside.escalation is None
+    got = actions(inside)
+    assert got["accept_request"] == ("must", ("G2c", "S3.2"))
+    assert got["apply_agreed_period"] == ("must", ("G2c", "S3.2"))
+    assert "offer_small_compensation" not in got and "assist_return" not in got
+    agreed = next(p for p in inside.periods if p.name == "agreed")
+    assert (agreed.length, agreed.deadline, agreed.expired) == (30, "2026-11-02T23:59:59.999999+08:00", False)
+    # Past the agreed period: S3.2; point 12, no vacuous `must apply_agreed_period` after it has expired.
     d = baseline.decide(with_facts(request__reason="quality", request__product_used=True,
                                    order__agreed_service_days=10, request__at=LATE))
     assert d.scenario == ("S3", "S3.2")
     assert_past_period_basics(d)
     got = actions(d)
-    assert got["apply_agreed_period"] == ("must", ("S3.2", "G2c"))
-    assert got["offer_small_compensation"] == ("should", ("S3.2",))
+    assert "apply_agreed_period" not in got
+    assert got["offer_small_compensation"] == COMPENSATION  # revision 2, point 10
     assert "assist_return" not in got
+    expired = next(p for p in d.periods if p.name == "agreed")
+    assert (expired.length, expired.deadline, expired.expired) == (10, "2026-10-13T23:59:59.999999+08:00", True)
 
 
 def test_s3_2_damage_not_man_made_may_be_assisted(baseline):
@@ -186,8 +227,8 @@ def test_s3_2_damage_not_man_made_may_be_assisted(baseline):
 def test_quality_claim_inside_the_period_is_the_normal_flow(baseline):
     d = baseline.decide(with_facts(request__reason="quality", request__quality_issue=True,
                                    request__at="2026-10-18T23:59:59+08:00"))  # day 15 after signing
-    assert d.scenario == ()
-    assert actions(d)["accept_request"] == ("must", ("G2a", "G2b", "G2c"))
+    assert d.scenario == () and d.escalation is None
+    assert actions(d)["accept_request"] == ("must", ("S3",))  # revision 2, points 5 and 13
     assert "request_evidence" not in actions(d)
 
 
@@ -201,12 +242,13 @@ def test_longer_agreed_period_keeps_a_quality_claim_inside(baseline):
 # ---- the decision through `policydsl eval` -------------------------------------------------------------------
 
 @pytest.mark.parametrize("changes, scenario, action, modality, cites", [
-    (S1_1, ["S1", "S1.1"], "explain_no_reason_exclusion", "may", ["S1.1"]),
+    (S1_1, ["S1", "S1.1"], "explain_no_reason_exclusion", "may", ["S1", "S1.1"]),
     (dict(request__product_used=True), ["S2", "S2.2"], "inform_resale_affected", "should", ["S2.2", "N1"]),
     (dict(request__reason="quality", request__quality_issue=True, request__evidence="verified", request__at=LATE),
      ["S3", "S3.1"], "reopen_after_sales", "must", ["S3.1", "N2"]),
-    (dict(request__reason="quality", request__product_used=True, order__agreed_service_days=10, request__at=LATE),
-     ["S3", "S3.2"], "apply_agreed_period", "must", ["S3.2", "G2c"]),
+    (dict(request__reason="quality", request__product_used=True, order__agreed_service_days=30,
+          request__at="2026-10-23T10:00:00+08:00"),
+     [], "apply_agreed_period", "must", ["G2c", "S3.2"]),
 ])
 def test_eval_cli_prints_the_decision(tmp_path, baseline, changes, scenario, action, modality, cites):
     facts = with_facts(**changes)
@@ -218,7 +260,10 @@ def test_eval_cli_prints_the_decision(tmp_path, baseline, changes, scenario, act
     assert entry == {"action": action, "modality": modality, "cites": cites, "source": "platform"}
     refuse = next(a for a in doc["actions"] if a["action"] == "refuse_outright")
     assert refuse["modality"] == "must_not"
-    assert set(doc) >= {"scenario", "actions", "periods", "extension", "overridden", "trace"}
+    assert set(doc) >= {"scenario", "actions", "periods", "extension", "conflicts", "escalation", "overridden",
+                        "trace"}
+    assert doc["conflicts"] == []
+    assert (doc["escalation"] is not None) is bool(scenario)  # past the period only (N1, revision 2 point 7)
     assert result.stdout == baseline.decide(facts).to_json() + "\n"  # the library and the CLI agree
 
 
@@ -263,7 +308,7 @@ def test_no_reason_period_boundary_for_a_parcel_signed_at_2330(baseline, at, ins
     assert no_reason.deadline == "2026-10-10T23:59:59.999999+08:00"
     assert no_reason.expired is (not inside)
     if inside:
-        assert d.scenario == () and actions(d)["accept_request"] == ("must", ("G2b",))
+        assert d.scenario == () and actions(d)["accept_request"] == ("must", ("S2",))  # revision 2, point 13
     else:
         assert d.scenario == ("S2", "S2.1") and "accept_request" not in actions(d)
 
@@ -292,7 +337,7 @@ def test_quality_period_boundary(baseline):
 def test_unsigned_parcel_is_inside_every_signing_period(baseline):
     d = baseline.decide(with_facts(order__signed_at=None, request__at="2026-12-20T10:00:00+08:00"))
     assert d.scenario == ()
-    assert actions(d)["accept_request"] == ("must", ("G2b",))
+    assert actions(d)["accept_request"] == ("must", ("S2",))  # revision 2, point 13
     for p in d.periods:
         assert p.deadline is None and p.expired is False
     quality = baseline.decide(with_facts(order__signed_at=None, request__reason="quality",
@@ -305,12 +350,33 @@ def test_unsigned_fresh_goods_are_still_s1(baseline):
     assert d.scenario == ("S1", "S1.1")
 
 
+def sanbao_periods(decision: Decision) -> list[tuple[str, int, str, str | None, bool]]:
+    return [(p.name, p.length, p.unit, p.deadline, p.expired) for p in decision.periods if p.name.startswith("sanbao")]
+
+
 def test_sanbao_period_applies_only_to_covered_goods(baseline):
+    """Revision 2, point 4: the 三包 repair warranty (a Civil Code year from signing, or the product's longer
+    warranty) applies only to goods in the 三包 catalogue, and gives `must offer_repair` for a valid claim."""
     at = "2026-10-18T10:00:00+08:00"
+    year = "2027-10-03T23:59:59.999999+08:00"
     covered = baseline.decide(with_facts(request__reason="quality", order__sanbao_covered=True, request__at=at))
-    assert [p.name for p in covered.periods if p.name == "sanbao"] == ["sanbao"]
+    assert [p.name for p in covered.periods if p.name == "sanbao"] == []  # revision 1's period is gone
+    assert sanbao_periods(covered) == [("sanbao_warranty_platform", 12, "months", year, False),
+                                       ("sanbao_repair", 12, "months", year, False)]
+    assert actions(covered)["offer_repair"] == ("must", ("G2a",))
+    assert actions(covered)["accept_request"] == ("must", ("S3",))
+    longer = baseline.decide(with_facts(request__reason="quality", order__sanbao_covered=True,
+                                        order__sanbao_warranty_days=730, request__at=at))
+    two_years = "2028-10-02T23:59:59.999999+08:00"
+    assert sanbao_periods(longer) == [("sanbao_warranty_platform", 12, "months", year, False),
+                                      ("sanbao_warranty_product", 730, "days", two_years, False),
+                                      ("sanbao_repair", 730, "days", two_years, False)]
     plain = baseline.decide(with_facts(request__reason="quality", request__at=at))
-    assert [p.name for p in plain.periods if p.name == "sanbao"] == []
+    assert sanbao_periods(plain) == []
+    assert "offer_repair" not in actions(plain)
+    plain_with_value = baseline.decide(with_facts(request__reason="quality", order__sanbao_warranty_days=730,
+                                                  request__at=at))
+    assert sanbao_periods(plain_with_value) == [] and "offer_repair" not in actions(plain_with_value)
 
 
 # ---- the N3 extension capability ------------------------------------------------------------------------------------
@@ -521,22 +587,46 @@ def test_the_offset_a_timestamp_is_written_in_does_not_matter(baseline, facts, o
     assert baseline.decide(rewritten(facts, offset)).to_json() == baseline.decide(facts).to_json()
 
 
+def within(decision: Decision, name: str) -> bool:
+    """docs/semantics.md §2.4: the period applies and has not expired (or has not started)."""
+    return any(p.name == name and not p.expired for p in decision.periods)
+
+
 @PROPS
 @given(valid_facts())
 def test_scenarios_follow_the_source_document(baseline, facts):
     d = baseline.decide(facts)
     category, reason = facts["order"]["category"], facts["request"]["reason"]
-    used = facts["request"]["product_used"]
+    request = facts["request"]
+    used = request["product_used"]
+    fresh = category in FRESH_GROUP
     families = {s.split(".")[0] for s in d.scenario}
     assert len(families) <= 1
-    if reason == "no_reason" and category in FRESH_GROUP:
-        assert d.scenario == ("S1", "S1.2" if used else "S1.1")  # fresh goods: S1 whenever the request comes
-    elif d.scenario:
-        family = "S2" if reason == "no_reason" else "S3"
-        assert d.scenario == (family, f"{family}.{2 if used else 1}")
-    # within every period the request is the normal flow; past it, a scenario applies — never both
-    assert ("accept_request" in actions(d)) is (d.scenario == ())
-    assert actions(d)["soothe_buyer"][0] == "must"
+    # revision 2, point 2: fresh goods spoiled by the buyer's storage are S1.2 whatever the claim and the time
+    storage_spoiled = fresh and reason == "quality" and request["damage_cause"] == "improper_storage"
+    # revision 2, point 1: an agreed period governs every request, so fresh goods are S1 whenever the
+    # request comes unless an agreed period still covers it
+    past_no_reason = reason == "no_reason" and not within(d, "no_reason_claims")
+    past_quality = reason == "quality" and not within(d, "quality_claims")
+    if reason == "no_reason" and fresh and facts["order"]["agreed_service_days"] is None:
+        assert d.scenario == ("S1", "S1.2" if used else "S1.1")  # no period at all: S1 whenever it comes
+    if fresh and (past_no_reason or storage_spoiled):
+        assert d.scenario == ("S1", "S1.2" if used or storage_spoiled else "S1.1")
+    elif past_no_reason:
+        assert d.scenario == ("S2", f"S2.{2 if used else 1}")
+    elif past_quality:
+        assert d.scenario == ("S3", f"S3.{2 if used else 1}")
+    else:
+        assert d.scenario == ()
+    # revision 2, point 5: inside a governing period only a valid claim is accepted; past it, a scenario
+    # applies and the request is never `must accept_request` — never both
+    valid = (reason == "no_reason" and not used) or (
+        reason == "quality" and request["evidence"] != "refuted"
+        and request["damage_cause"] not in ("man_made", "improper_storage"))
+    assert (actions(d).get("accept_request", ("",))[0] == "must") is (d.scenario == () and valid)
+    assert (d.escalation is not None) is (d.scenario != ())  # point 7
+    assert actions(d)["soothe_buyer"] == ("should", ("G1", "G4b"))  # point 14
+    assert actions(d)["refuse_outright"] == ("must_not", ("G1", "G4b"))
 
 
 @PROPS
