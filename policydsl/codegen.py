@@ -791,19 +791,28 @@ class _Generator:
         if names is None:
             assert self.out.depth == 1, "capabilities are computed at the top level"
             _, max_times, counted_by, within, unit, anchor, when = key
-            test = self.expr(when)
-            r, lim, e = self.fresh("y"), self.fresh("z"), self.fresh("j")
-            used = self.fact_var(counted_by) if counted_by else "0"
-            av, now = self.fact_var(anchor), self.fact_var(self.ps.now)
-            self.emit(f"{r} = {lit(max_times)} - {used}")
-            with self.out.block(f"if {r} < 0:"):
-                self.emit(f"{r} = 0")
-            end = (f"month_deadline({av}, {lit(within)}, {lit(self.ps.timezone_minutes)})" if unit == "months"
-                   else f"{av} + {within * US_PER_HOUR}")
-            self.emit(f"{lim} = {end} if {av} is not None else None")
-            self.emit(f"{e} = {test} and {r} > 0 and {lim} is not None and {now} <= {lim}")
+            with self.out.at("capability", self.capability_name(key)):
+                test = self.expr(when)
+                r, lim, e = self.fresh("y"), self.fresh("z"), self.fresh("j")
+                used = self.fact_var(counted_by) if counted_by else "0"
+                av, now = self.fact_var(anchor), self.fact_var(self.ps.now)
+                self.emit(f"{r} = {lit(max_times)} - {used}")
+                with self.out.block(f"if {r} < 0:"):
+                    self.emit(f"{r} = 0")
+                end = (f"month_deadline({av}, {lit(within)}, {lit(self.ps.timezone_minutes)})" if unit == "months"
+                       else f"{av} + {within * US_PER_HOUR}")
+                self.emit(f"{lim} = {end} if {av} is not None else None")
+                self.emit(f"{e} = {test} and {r} > 0 and {lim} is not None and {now} <= {lim}")
             names = self.cap_vars[key] = (r, lim, e)
         return names
+
+    def capability_name(self, key: Key) -> str:
+        """The name of the capability (of either side) whose key is `key`, for the line map."""
+        for side in (self.mine, self.base):
+            for cap in side.ps.capabilities if side is not None else ():
+                if side.capability(cap.name) == key:
+                    return cap.name
+        raise AssertionError(f"no capability has key {key}")
 
     def capability_state(self, cap: ir.Capability, key: Key) -> str:
         """A local holding the capability's state as the decision's `extension` shows it:

@@ -32,6 +32,8 @@ FACT_PATHS = ("order.category", "order.paid_at", "order.signed_at", "order.settl
               "order.sanbao_covered", "order.agreed_service_days", "request.at", "request.type", "request.reason",
               "request.product_used", "request.quality_issue", "request.damage_cause", "request.evidence",
               "negotiation.stage")
+#: Revision 2's facts that may be omitted from the facts JSON (absent = null).
+OPTIONAL_FACT_PATHS = ("order.sanbao_warranty_days", "order.failed_repairs")
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

@@ -78,17 +78,21 @@ def test_round_trip_and_idempotent(text: str) -> None:
 
 def test_baseline_layout() -> None:
     output = fmt(BASELINE_TEXT)
-    assert output.startswith("# Platform baseline:")
-    assert "\n\nplatform policy \"wechat-channels-after-sales\" version \"2026-11\"\n\n" in output
+    assert output.startswith("# Platform baseline, revision 2:")
+    assert "\n\nplatform policy \"wechat-channels-after-sales\" version \"2026-12\"\n\n" in output
     assert ("rule negotiate_after_rejection cites S1.1, S1.2, S2.1, S2.2, S3.1, S3.2, G4c\n"
-            "  when (past_no_reason or past_quality) and compensation_rejected\n"
+            "  when not_accepted and compensation_rejected\n"
             "  then should negotiate_other_remedy\n") in output
-    assert ("period no_reason cites S2 = no_reason_days from the day after order.signed_at\n"
+    assert ("period no_reason cites S2, S1, S1.1 = no_reason_days from the day after order.signed_at\n"
             "  unless order.category in fresh_and_plants\n") in output
+    assert ("let normal_flow = valid_no_reason_claim and within no_reason_claims\n"
+            "  or valid_quality_claim and within quality_claims\n") in output
+    assert ("escalation cites N1\n  when past_period\n"
+            "  rulings refund_only, return_refund, return_shipping_by_merchant, other_measures\n") in output
     assert ("capability extension cites N3:\n  at most 3 times counted by order.extensions_used,\n"
             "  7 days each,\n  within 1 year after order.paid_at,\n  only when order.settled\n") in output
     assert "clause S1   \"Past the no-reason period" in output
-    assert "scenario S1.1 = scenario S1 and not request.product_used\n" in output
+    assert "scenario S1.1 = scenario S1 and not request.product_used and not storage_spoiled\n" in output
     assert "facts base {\n  order.category: general,\n" in output
     assert ("require order.paid_at <= order.signed_at  # signing before payment is contradictory input\n"
             "require order.paid_at <= request.at       # so is a request before payment\n") in output

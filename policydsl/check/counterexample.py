@@ -51,24 +51,29 @@ _EPOCH_DATE = dt.date(1970, 1, 1)
 
 def _realise_months(ps: ir.PolicySet, model: Model, preferred: dt.date, lowest: dt.date,
                     highest: dt.date) -> dt.date:
-    """The request date nearest `preferred` (within [lowest, highest]) at which every
-    `months:<anchor>:<n>` length of the model is the calendar's: the anchor's date (the
-    request date less `days:<anchor>`) plus n months is that many days on. The calendar
-    repeats every 400 years, so one cycle either side is searched; where no date realises
-    the lengths (two anchors whose month lengths cannot hold together), the checker says so."""
+    """The request date nearest `preferred` (within [lowest, highest]) at which the calendar's
+    month and year lengths satisfy the model: each `months:<anchor>:<n>` variable becomes the
+    calendar's length (the anchor's date, the request date less `days:<anchor>`, plus n months)
+    and every difference constraint of the model must still hold. The model's own lengths are
+    only the least that fit, so a date where the calendar gives another length that fits is as
+    good. The calendar repeats every 400 years, so one cycle either side is searched; where no
+    date realises the lengths (two anchors whose month lengths cannot hold together), the
+    checker says so."""
     wanted = []
-    for var, length in model.integers.items():
+    for var in model.integers:
         if var.startswith("months:"):
             anchor, months = var[len("months:"):].rsplit(":", 1)
-            wanted.append((model.integers.get(days_var(anchor), 0), int(months), length))
+            wanted.append((var, model.integers.get(days_var(anchor), 0), int(months)))
     if not wanted:
         return preferred
     start = (preferred - _EPOCH_DATE).days
     lo, hi = (lowest - _EPOCH_DATE).days, (highest - _EPOCH_DATE).days
     for step in range(2 * GREGORIAN_CYCLE_DAYS + 1):
         day = start + (step + 1) // 2 * (1 if step % 2 else -1)
-        if lo <= day <= hi and all(add_months(day - back, n) - (day - back) == length
-                                   for back, n, length in wanted):
+        if not lo <= day <= hi:
+            continue
+        lengths = {var: add_months(day - back, n) - (day - back) for var, back, n in wanted}
+        if model.holds_with({**model.integers, **lengths}):
             return _EPOCH_DATE + dt.timedelta(days=day)
     raise Undecidable("no calendar dates give the month and year lengths this counterexample needs "
                       "(periods in months on two anchors that cannot hold together)", None)

@@ -263,6 +263,15 @@ class Model:
 
     atoms: Mapping[Atom, bool]
     integers: Mapping[str, int]
+    #: The difference constraints (u - v <= c) the integers satisfy: any other integers that
+    #: satisfy them satisfy the formula too (the counterexample builder re-chooses month lengths).
+    constraints: tuple[tuple[str, str, int], ...] = ()
+
+    def holds_with(self, integers: Mapping[str, int]) -> bool:
+        """Whether `integers` (missing variables 0) satisfy every constraint of the model."""
+        def value(var: str) -> int:
+            return 0 if var == ZERO else integers.get(var, 0)
+        return all(value(u) - value(v) <= c for u, v, c in self.constraints)
 
     def value(self, atom: Atom) -> bool | None:
         return self.atoms.get(atom)
@@ -278,7 +287,7 @@ def solve(f: Formula, domains: Domains) -> Model | None:
         if least_solution([*cons, soft]) is not None:
             cons.append(soft)
     integers = least_solution(cons) or {}
-    return Model(dict(found), integers)
+    return Model(dict(found), integers, tuple(cons))
 
 
 def _search(f: Formula, assignment: dict[Atom, bool], domains: Domains) -> dict[Atom, bool] | None:
