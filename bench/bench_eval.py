@@ -4,7 +4,7 @@ a hand-written Python function (the floor), on random valid requests.
     python bench/bench_eval.py [--n 100000] [--seed 20261126] [--repeats 3] [--batch-size 1000]
 
 Not a test: nothing is asserted about speed. What happens, in one process:
-1. N requests are drawn with a fixed seed (nested JSON-like dicts, SPEC §2): timestamps
+1. N requests are drawn with a fixed seed (nested JSON-like dicts, docs/semantics.md §1): timestamps
    around the period boundaries (days 6–9 and 14–17 after signing, and one year after
    payment), at 00:00:00, 23:59:59 or any second, in +08:00 or Z form; nulls included.
 2. Every engine's output is checked against the interpreter's on every request (untimed),

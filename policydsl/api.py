@@ -178,7 +178,7 @@ class PolicySet:
         return validate(facts, self.ir, source)
 
     def decide(self, facts: Mapping[str, Any]) -> Decision:
-        """Decide one request given as JSON-like data (SPEC §2)."""
+        """Decide one request given as JSON-like data (docs/semantics.md §1)."""
         return self.backend.decision(self.backend.validate(facts))
 
     def decide_json(self, text: str, name: str = "<facts>") -> Decision:

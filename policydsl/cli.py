@@ -1,6 +1,6 @@
 """The `policydsl` command line. Thin: parse options, call the library, render, map to exit codes.
 
-Exit codes (SPEC §5): 0 ok, 1 policy violations or failed tests, 2 usage, syntax or input errors.
+Exit codes (README: exit codes): 0 ok, 1 policy violations or failed tests, 2 usage, syntax or input errors.
 """
 
 from __future__ import annotations
@@ -278,7 +278,7 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
     """Compile a policy set into a standalone Python module or its IR as JSON.
 
     The Python module needs only the standard library: `decide(facts)` validates one
-    request (SPEC §2; bad facts raise `FactsError`, a ValueError whose `.errors` lists
+    request (docs/semantics.md §1; bad facts raise `FactsError`, a ValueError whose `.errors` lists
     PD4xx dicts) and returns its decision as the JSON-ready dict `policydsl eval` prints;
     `decide_validated(flat)` skips validation. The JSON is the IR other runtimes evaluate
     (README, "The IR as JSON").

@@ -3,7 +3,7 @@
 The module exposes
 
     validate(facts) -> flat facts                 # PD4xx checks of policydsl.facts; raises FactsError
-    decide_validated(flat_facts) -> dict          # the decision's JSON form (SPEC §3)
+    decide_validated(flat_facts) -> dict          # the decision's JSON form (docs/semantics.md §4)
     decide(facts) -> dict                         # validate, then decide
     FactsError                                    # ValueError subclass; `.errors` lists dicts
     POLICY                                        # name, version, merchant, policydsl version
@@ -770,7 +770,7 @@ class _Generator:
         loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
         self.body_offset = 2 + len(loads)  # lines of the function before `self.out.lines`
         return ("def decide_validated(f: dict) -> dict:\n"
-                "    \"\"\"The decision (SPEC §3 JSON form) for flat facts that passed `validate`.\"\"\"\n"
+                "    \"\"\"The decision (docs/semantics.md §4 JSON form) for flat facts that passed `validate`.\"\"\"\n"
                 + "\n".join(loads + self.out.lines))
 
     def emit_periods(self, keys: list[Key]) -> None:
@@ -981,7 +981,7 @@ class _Generator:
                 w.emit("pass")
         w.emit(f"return validate_slow(data, {table}, {orderings}, {lit(ps.timezone_minutes)})")
         return ("def validate(data: object) -> dict:\n"
-                "    \"\"\"Check JSON-like facts (SPEC §2); return the flat facts or raise FactsError.\"\"\"\n"
+                "    \"\"\"Check JSON-like facts (docs/semantics.md §1); return the flat facts or raise FactsError.\"\"\"\n"
                 + "\n".join(w.lines))
 
     # ---- the module ------------------------------------------------------------------------------------

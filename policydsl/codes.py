@@ -170,7 +170,8 @@ CODES: dict[str, CodeDoc] = {
     'PD402': CodeDoc(
         'a required fact is missing',
         '`request` without `"evidence"`',
-        'Send every fact of SPEC §2; nullable facts are sent as `null`, never left out.'),
+        'Send every fact the policy declares (docs/semantics.md §1); nullable facts are sent as '
+        '`null`; only facts declared `may be omitted` can be left out.'),
     'PD403': CodeDoc(
         'an unknown fact key',
         '`"order": {"colour": "red", …}`; `"request": {"evidense": …}`',

@@ -1,4 +1,4 @@
-"""Decisions: the immutable result of evaluating a policy set on one request (SPEC §3)."""
+"""Decisions: the immutable result of evaluating a policy set on one request (docs/semantics.md §4)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Shared by the core, evaluator, checker and compiler tests:
 
     from facts_strategies import valid_facts, base_facts, with_facts
 
-`valid_facts()` draws complete, consistent after-sales requests (SPEC §2): every
+`valid_facts()` draws complete, consistent after-sales requests (docs/semantics.md §1): every
 fact present, enums from the shipped baseline, `paid_at <= signed_at` and
 `paid_at <= request.at`, nullable facts sometimes null, timestamps written with
 assorted UTC offsets (including `Z`) and sometimes fractional seconds.
@@ -27,7 +27,7 @@ DAMAGE_CAUSES = ("none", "improper_storage", "courier", "man_made", "not_man_mad
 EVIDENCE = ("none", "provided", "verified", "refuted")
 STAGES = ("open", "compensation_offered", "compensation_rejected", "agreed")
 
-#: Every fact path of SPEC §2, in the order the baseline declares them.
+#: Every required fact path, in the order the baseline declares them.
 FACT_PATHS = ("order.category", "order.paid_at", "order.signed_at", "order.settled", "order.extensions_used",
               "order.sanbao_covered", "order.agreed_service_days", "request.at", "request.type", "request.reason",
               "request.product_used", "request.quality_issue", "request.damage_cause", "request.evidence",
@@ -142,7 +142,7 @@ def timestamps_after(draw, earliest: dt.datetime, max_days: int) -> dt.datetime:
 
 @st.composite
 def valid_facts(draw, *, categories: tuple[str, ...] = CATEGORIES) -> dict[str, Any]:
-    """A complete, consistent after-sales request (nested JSON-like dict, SPEC §2)."""
+    """A complete, consistent after-sales request (nested JSON-like dict, docs/semantics.md §1)."""
     paid = _EPOCH + dt.timedelta(seconds=draw(st.integers(_START, _START + _SPAN)))
     signed = draw(st.one_of(st.none(), timestamps_after(paid, 30)))
     at = draw(timestamps_after(paid, 420))

@@ -13,7 +13,7 @@ random effects over the baseline's actions and modalities, and random `overrides
 `replaces` of platform rules. `spec.text()` renders it; `load_spec` writes it to a file
 and loads it with `policydsl.api.load_set([path])`, as the CLI does.
 
-`facts_near_boundaries(days)` draws complete, consistent facts (SPEC §2) whose request
+`facts_near_boundaries(days)` draws complete, consistent facts (docs/semantics.md §1) whose request
 falls, more often than not, on (or one second or microsecond either side of) a China-time
 midnight that ends a period of one of the given lengths after signing or payment.
 """
@@ -322,7 +322,7 @@ def _stamp(instant: dt.datetime, offset: int) -> str:
 
 @st.composite
 def facts_near_boundaries(draw, days: list[int] | tuple[int, ...] = (7, 15)) -> dict[str, Any]:
-    """Complete, consistent facts (SPEC §2): every field, `paid <= signed`, `paid <= request.at`,
+    """Complete, consistent facts (docs/semantics.md §1): every field, `paid <= signed`, `paid <= request.at`,
     nullable facts sometimes null. The request falls mostly on the first or last instant of
     the China-time day that ends a period of N days (N from `days`, ±1) after signing (or
     payment), else anywhere in the following year and a half."""

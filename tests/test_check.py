@@ -437,13 +437,13 @@ MASKED = {
         "rule m2 cites M1 overrides never_refuse_outright\n  when request.product_used and request.reason == quality\n"
         "  then may refuse_outright, must soothe_buyer\n",
         {("m1", "refuse_outright"), ("m2", "refuse_outright")}),
-    # m0 lowers the compensation on fresh orders, but m2 grants `should accept_request` on every
-    # fresh order, which covers it; m2's replacement drops the negotiation on all other orders:
-    # the only culprit is m2, on negotiate_other_remedy.
+    # m0 lowers S1's compensation, but m2 grants `should accept_request` on every fresh order,
+    # which covers it; m2's replacement drops S3's negotiation on all other orders: the only
+    # culprit is m2, on negotiate_other_remedy.
     "covered_by_stronger_remedy": (
-        "rule m0 cites M1 overrides small_compensation_first\n  when order.category in fresh_and_plants\n"
+        "rule m0 cites M1 overrides s1_small_compensation\n  when within quality\n"
         "  then may offer_small_compensation\n"
-        "rule m2 cites M1 replaces negotiate_after_rejection\n  when order.category in fresh_and_plants\n"
+        "rule m2 cites M1 replaces s3_negotiate_after_rejection\n  when order.category in fresh_and_plants\n"
         "  then should accept_request\n",
         {("m2", "negotiate_other_remedy")}),
 }

@@ -98,7 +98,7 @@ def test_agreed_days_compared_with_a_huge_constant(tmp_path: Path):
 
 
 # ---- 3. day counts beyond the dates facts can hold ---------------------------------------------------
-# Timestamps are instants of the years 0001–9999 (SPEC §2), some 3.65 million days. With a
+# Timestamps are instants of the years 0001–9999 (docs/semantics.md §1), some 3.65 million days. With a
 # (legal, raised) period longer than 10**6 days the violation after it was missed (false
 # "valid"); with one of ~740 000–10**6 days the solver found it but the counterexample, always
 # placed on 2026-11-20, fell before the year 1 and crashed (OverflowError); and with a period

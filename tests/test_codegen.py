@@ -95,7 +95,7 @@ def _text(moment: dt.datetime, zulu: bool) -> str:
 
 @st.composite
 def requests(draw: st.DrawFn) -> dict[str, Any]:
-    """A complete, consistent request (SPEC §2, nested JSON): paid <= signed, paid <= request.at,
+    """A complete, consistent request (docs/semantics.md §1, nested JSON): paid <= signed, paid <= request.at,
     nullable facts often null; the request mostly falls on day 6–9 or 14–17 after signing (or
     payment) or one year after payment, at 00:00:00, 23:59:59 or any time; every timestamp
     written in +08:00 or Z form."""

@@ -1,4 +1,4 @@
-"""Stage 4, evaluation: the shipped baseline decides after-sales requests (SPEC §1, §3).
+"""Stage 4, evaluation: the shipped baseline decides after-sales requests (docs/source-mapping.md; docs/semantics.md §4).
 
 One test per scenario and case of the source document, through the library
 (`policydsl.api.load(path).decide(facts)`) and, for several, through

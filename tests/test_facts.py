@@ -342,7 +342,7 @@ def test_an_unknown_dotted_key_keeps_its_did_you_mean():
 
 
 def test_a_dotted_key_is_not_a_fact(tmp_path):
-    """`{"order.category": …}` at the top level is no fact (SPEC §2 nests facts by group): one
+    """`{"order.category": …}` at the top level is no fact (facts are nested by group, docs/semantics.md §1): one
     PD403 naming where it belongs, and no PD402 for the same fact."""
     facts = base_facts()
     del facts["order"]["category"]

@@ -80,8 +80,8 @@ def test_baseline_layout() -> None:
     output = fmt(BASELINE_TEXT)
     assert output.startswith("# Platform baseline, revision 2:")
     assert "\n\nplatform policy \"wechat-channels-after-sales\" version \"2026-12\"\n\n" in output
-    assert ("rule negotiate_after_rejection cites S1.1, S1.2, S2.1, S2.2, S3.1, S3.2, G4c\n"
-            "  when not_accepted and compensation_rejected\n"
+    assert ("rule negotiate_when_not_accepted cites G4c\n"
+            "  when not_accepted and not past_period and compensation_rejected\n"
             "  then should negotiate_other_remedy\n") in output
     assert ("period no_reason cites S2, S1, S1.1 = no_reason_days from the day after order.signed_at\n"
             "  unless order.category in fresh_and_plants\n") in output

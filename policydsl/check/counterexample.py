@@ -1,4 +1,4 @@
-"""Models → concrete facts: a complete facts JSON (SPEC §2) that reproduces a violation."""
+"""Models → concrete facts: a complete facts JSON (docs/semantics.md §1) that reproduces a violation."""
 
 from __future__ import annotations
 

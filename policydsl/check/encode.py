@@ -52,7 +52,7 @@ def _local_day_bounds(ps: ir.PolicySet, day: dt.date) -> tuple[int, int, int]:
 
 def usable_days(ps: ir.PolicySet) -> tuple[dt.date, dt.date]:
     """The first and last local dates holding instants that facts may hold (years 0001–9999,
-    SPEC §2). Every date between them has a whole day of them; these two may have only part
+    docs/semantics.md §1). Every date between them has a whole day of them; these two may have only part
     of one (down to one minute at offsets near ±24:00), where `timestamp_on` fits the
     timestamps in."""
     lo, hi = writable_range(ps.timezone_minutes)
@@ -325,7 +325,7 @@ def domains_for(ps: ir.PolicySet) -> Domains:
     for var in anchors:
         soft.insert(0, (ZERO, var, 0))  # prefer anchors before the request
         soft.append((ZERO, var, 60))  # and, when one must come after it, not far after
-    # Timestamps are instants of the years 0001–9999 (SPEC §2): no two of their local days are
+    # Timestamps are instants of the years 0001–9999 (docs/semantics.md §1): no two of their local days are
     # further apart than the usable dates allow (else a model could need days no facts have).
     first, last = usable_days(ps)
     for u in (ZERO, *anchors):

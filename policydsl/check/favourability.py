@@ -3,7 +3,7 @@
 A merchant policy M is valid iff for every possible facts f, for every action a,
 the effective modality of the policy set (platform rules with M's parameters,
 then M's rules) at f ranks at least as high for the buyer as the baseline's
-(SPEC §4). For each action the checker asks the solver for facts where
+(docs/semantics.md §5). For each action the checker asks the solver for facts where
 
     baseline_rank(a) >= k  and not  merchant_rank(a) >= k      (k = 1..4)
 
