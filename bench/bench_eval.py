@@ -43,10 +43,10 @@ import handwritten_baseline as hand  # noqa: E402
 
 from policydsl import __version__  # noqa: E402
 from policydsl.api import load  # noqa: E402
-from policydsl.batch import LineDecider  # noqa: E402
-from policydsl.decision import dumps  # noqa: E402
-from policydsl.engine import InterpreterBackend  # noqa: E402
-from policydsl.evaluator import evaluate  # noqa: E402
+from policydsl.tools.batch import LineDecider  # noqa: E402
+from policydsl.evaluate.decision import dumps  # noqa: E402
+from policydsl.api import InterpreterBackend  # noqa: E402
+from policydsl.evaluate.interpreter import evaluate  # noqa: E402
 
 BASELINE = ROOT / "policies" / "platform" / "after_sales.policy"
 CHINA = dt.timezone(dt.timedelta(hours=8))

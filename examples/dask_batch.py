@@ -44,7 +44,7 @@ import dask
 from dask.bytes import read_bytes
 
 from policydsl.api import load_set
-from policydsl.codegen import generate_python
+from policydsl.compile.codegen import generate_python
 from policydsl.diagnostics import render_text, sorted_diagnostics
 
 PROG = "dask_batch.py"
@@ -92,7 +92,7 @@ def decide_partition(lines: Iterable[str], source: str, first_line: int = 1) -> 
 
 
 def _decide_line(number: int, line: str, decide: Any, facts_error: type[Exception]) -> tuple[bool, str]:
-    # Worded as policydsl.facts.load_json and policydsl.batch.error_record word it.
+    # Worded as policydsl.evaluate.facts.load_json and policydsl.tools.batch.error_record word it.
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
@@ -114,7 +114,7 @@ def _error_line(number: int, errors: list[tuple[str, str, int | None, str | None
 
 
 def _dumps(doc: Any) -> str:
-    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # policydsl.decision.dumps
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))  # policydsl.evaluate.decision.dumps
 
 
 def count_lines(block: bytes) -> int:

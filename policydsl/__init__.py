@@ -5,12 +5,12 @@
     shop.decide(facts).to_dict()                # decide many times
 """
 
-__version__ = "0.1.0"
+from policydsl._version import __version__  # noqa: E402
 
 from policydsl.api import PolicySet, load, load_set  # noqa: E402
-from policydsl.decision import Decision  # noqa: E402
+from policydsl.evaluate.decision import Decision  # noqa: E402
 from policydsl.diagnostics import Diagnostic, PolicyDslError  # noqa: E402
-from policydsl.facts import FactsInputError  # noqa: E402
+from policydsl.evaluate.facts import FactsInputError  # noqa: E402
 
 __all__ = ["Decision", "Diagnostic", "FactsInputError", "PolicyDslError", "PolicySet", "load", "load_set",
            "__version__"]

@@ -14,18 +14,19 @@ import functools
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Protocol
 
 import attrs
 
-from policydsl import ast, ir
-from policydsl.decision import Decision
+from policydsl import ir
+from policydsl.compile.loader import describe_origin, load_module, origin_of
 from policydsl.diagnostics import Diagnostic, PolicyDslError
-from policydsl.engine import Backend, make_backend
-from policydsl.facts import FactsInputError, load_json, validate
+from policydsl.evaluate.decision import ActionEntry, Decision, decision_from_dict
+from policydsl.evaluate.facts import FactsInputError, FlatFacts, load_json, validate
+from policydsl.evaluate.interpreter import evaluate
 from policydsl.semantics import Analysis, analyze
 from policydsl.source import Source, point
-from policydsl.syntax import parse
+from policydsl.syntax import ast, parse
 
 
 # ---- reading and parsing files --------------------------------------------------------
@@ -155,6 +156,90 @@ def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None) ->
     return LoadResult(analysis, analysis.diagnostics, platform, merchant)
 
 
+# ---- the two engines: the reference interpreter and the compiled module ---------------------------
+
+ENGINES = ("compiled", "interpreter")
+
+
+class Backend(Protocol):
+    """One way of deciding: validate JSON-like facts, then decide flat facts."""
+
+    name: str
+    ir: ir.PolicySet
+
+    def validate(self, data: Any, source: Source | None = None) -> FlatFacts: ...
+
+    def decision(self, flat: FlatFacts) -> Decision: ...
+
+    def decision_dict(self, flat: FlatFacts) -> dict[str, Any]: ...
+
+
+class PolicyEvaluationError(RuntimeError):
+    """An engine failed on facts that passed validation: a bug in policydsl. The compiled
+    engine's message names the policy element whose code failed (from the module's line map)."""
+
+
+class InterpreterBackend:
+    """The reference evaluator (policydsl.evaluate.interpreter)."""
+
+    name = "interpreter"
+
+    def __init__(self, ps: ir.PolicySet) -> None:
+        self.ir = ps
+
+    def validate(self, data: Any, source: Source | None = None) -> FlatFacts:
+        return validate(data, self.ir, source)
+
+    def decision(self, flat: FlatFacts) -> Decision:
+        try:
+            return evaluate(self.ir, flat)
+        except Exception as exc:  # validated facts cannot cause this: a bug, reported like the compiled engine's
+            raise PolicyEvaluationError(f"the reference interpreter failed: {type(exc).__name__}: {exc}") from exc
+
+    def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
+        return self.decision(flat).to_dict()
+
+
+class CompiledBackend:
+    """The policy set's generated module, compiled in memory (cached on disk)."""
+
+    name = "compiled"
+
+    def __init__(self, ps: ir.PolicySet) -> None:
+        self.ir = ps
+        self.module = load_module(ps)
+        self._validate: Callable[[Any], FlatFacts] = self.module.validate
+        self._facts_error: type[Exception] = self.module.FactsError
+        self._decide: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
+        self._entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] = {}  # finite: one per rule tie
+
+    def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
+        try:
+            return self._decide(flat)
+        except Exception as exc:
+            origin = origin_of(self.module, exc)
+            where = describe_origin(self.ir, origin) if origin is not None else "the generated module"
+            raise PolicyEvaluationError(f"compiled code for {where} failed: {type(exc).__name__}: {exc}") from exc
+
+    def validate(self, data: Any, source: Source | None = None) -> FlatFacts:
+        try:
+            return self._validate(data)
+        except self._facts_error:  # diagnose again for spans and Diagnostic values
+            return validate(data, self.ir, source)
+
+    def decision(self, flat: FlatFacts) -> Decision:
+        return decision_from_dict(self.decision_dict(flat), self._entries)
+
+
+def make_backend(ps: ir.PolicySet, engine: str = "compiled", *, enforce_baseline: bool = True) -> Backend:
+    """The backend for `engine`; without `enforce_baseline` the set is decided without G3."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine `{engine}`; expected one of {', '.join(ENGINES)}")
+    if not enforce_baseline:
+        ps = attrs.evolve(ps, baseline=None)
+    return CompiledBackend(ps) if engine == "compiled" else InterpreterBackend(ps)
+
+
 # ---- the public policy set ------------------------------------------------------------------------
 
 class PolicySet:
@@ -196,5 +281,6 @@ def load(*paths: str | Path, baseline: str | Path | None = None, engine: str = "
     return PolicySet(result.policy_set, engine=engine)
 
 
-__all__ = ["FactsInputError", "LoadResult", "PolicySet", "find_baseline", "load", "load_set", "parse_file",
+__all__ = ["ENGINES", "Backend", "CompiledBackend", "FactsInputError", "InterpreterBackend", "LoadResult",
+           "PolicyEvaluationError", "PolicySet", "find_baseline", "load", "load_set", "make_backend", "parse_file",
            "read_source"]

@@ -17,15 +17,16 @@ from pathlib import Path
 import attrs
 import click
 
-from policydsl import __version__, ir
+from policydsl import ir
+from policydsl._version import __version__
 from policydsl.api import PolicySet, load_set
-from policydsl.batch import (Numbered, decide_lines, is_json_lines, iter_lines, named_json_lines, not_utf8,
+from policydsl.tools.batch import (Numbered, decide_lines, is_json_lines, iter_lines, named_json_lines, not_utf8,
                              open_facts)
 from policydsl.codes import CODES
 from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
                                    render_text, sorted_diagnostics)
-from policydsl.engine import ENGINES
-from policydsl.explain import explain_decision
+from policydsl.api import ENGINES
+from policydsl.evaluate.text import explain_decision
 
 
 class ExitCode(enum.IntEnum):
@@ -116,7 +117,7 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
     Example:
       policydsl check policies/merchants/fruit_shop.policy --format github
     """
-    from policydsl.checking import CheckReport, check_files
+    from policydsl.tools.check_files import CheckReport, check_files
 
     paths, problems = policy_files(files)
     report = check_files(paths, baseline)
@@ -288,8 +289,8 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
       policydsl compile my-shop.policy --target python -o my_shop_policy.py
       policydsl compile policies/platform/after_sales.policy --target json -o baseline.ir.json
     """
-    from policydsl.codegen import generate_python
-    from policydsl.irjson import to_json
+    from policydsl.compile.codegen import generate_python
+    from policydsl.ir.jsonform import to_json
 
     ps = load_ir(files, baseline, "compile")
     text = generate_python(ps) if target == "python" else to_json(ps, indent=2) + "\n"
@@ -318,53 +319,37 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
     Example:
       policydsl test policies/
     """
-    from policydsl.testing import coverage, run_test
+    from policydsl.tools.testing import test_files
 
     paths, problems = policy_files(files)
     echo_diagnostics(problems)
-    exit_code = ExitCode.ERROR if problems else ExitCode.OK
-    total = failed = not_loaded = 0
-    for path in paths:
-        result = load_set([path], baseline)
-        errors = [d for d in result.diagnostics if d.is_error]
-        if errors or result.analysis is None or result.policy_set is None:
-            echo_diagnostics(errors or list(result.diagnostics))
-            click.echo(f"{path}: not tested, the file failed to load")
-            exit_code = ExitCode.ERROR
-            not_loaded += 1
+    run = test_files(paths, baseline)
+    for f in run.files:
+        if not f.loaded:
+            echo_diagnostics(list(f.diagnostics))
+            click.echo(f"{f.path}: not tested, the file failed to load")
             continue
-        ps = result.policy_set
-        origin = "merchant" if ps.merchant else "platform"
-        cases = [c for c in result.analysis.tests if c.origin == origin]
-        results = [run_test(ps, c) for c in cases]
-        click.echo(f"{path}: {sum(r.passed for r in results)}/{len(results)} tests passed")
-        for r in results:
-            total += 1
+        click.echo(f"{f.path}: {len(f.results) - f.failed}/{len(f.results)} tests passed")
+        for r in f.results:
             if not r.passed:
-                failed += 1
                 click.echo(f"  FAIL {r.span}: {r.title}")
-                for f in r.failures:
-                    click.echo(f"       {f}")
+                for failure in r.failures:
+                    click.echo(f"       {failure}")
             elif verbose:
                 click.echo(f"  ok   {r.title}")
-        if origin == "platform":
-            cov = coverage(ps, results)
+        if f.platform and f.coverage is not None:
+            cov = f.coverage
             click.echo(f"  clauses with a test ({len(cov.clauses_tested)}): {' '.join(cov.clauses_tested)}")
             click.echo(f"  clauses without a test ({len(cov.clauses_untested)}): "
                        f"{' '.join(cov.clauses_untested) or '-'}")
-        else:
-            cov = coverage(ps, results)
-        mine = [r.name for r in ps.rules if r.source == origin]
-        never = [n for n in cov.rules_never_fired if n in mine]
-        click.echo(f"  rules no test fires ({len(never)}): {' '.join(never) or '-'}")
-    if failed and exit_code == ExitCode.OK:
-        exit_code = ExitCode.VIOLATIONS
-    if not_loaded:  # never "0/0 tests passed" for files that were not tested at all
-        tested = f"{total - failed}/{total} tests passed; " if len(paths) > not_loaded else ""
-        click.echo(f"{tested}not tested: {not_loaded} file(s) failed to load")
+        click.echo(f"  rules no test fires ({len(f.never_fired)}): {' '.join(f.never_fired) or '-'}")
+    passed = f"{run.total - run.failed}/{run.total} tests passed"
+    if run.not_loaded:  # never "0/0 tests passed" for files that were not tested at all
+        tested = f"{passed}; " if len(paths) > run.not_loaded else ""
+        click.echo(f"{tested}not tested: {run.not_loaded} file(s) failed to load")
     elif paths:
-        click.echo(f"{total - failed}/{total} tests passed")
-    sys.exit(exit_code)
+        click.echo(passed)
+    sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))
 
 
 # ---- fmt --------------------------------------------------------------------------------
@@ -382,7 +367,7 @@ def fmt(files: tuple[str, ...], check_only: bool) -> None:
       policydsl fmt --check policies/          # in CI
     """
     from policydsl.api import read_source
-    from policydsl.formatter import format_source
+    from policydsl.syntax.formatter import format_source
 
     unformatted: list[Path] = []
     paths, usage = policy_files(files)

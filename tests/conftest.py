@@ -38,7 +38,7 @@ def baseline_text() -> str:
 @pytest.fixture(scope="session", params=ENGINES)
 def baseline(request):
     """The shipped platform policy, loaded through the library API, once per engine: the reference
-    interpreter (policydsl.evaluator) and the compiled engine (the library's default)."""
+    interpreter (policydsl.evaluate.interpreter) and the compiled engine (the library's default)."""
     from policydsl.api import load
 
     return load(BASELINE_PATH, engine=request.param)

@@ -16,8 +16,8 @@ import re
 
 from hypothesis import strategies as st
 
-from policydsl import ast
-from policydsl.formatter import format_policy
+from policydsl.syntax import ast
+from policydsl.syntax.formatter import format_policy
 
 COMPARE_OPS = ("==", "!=", "<=", ">=", "<", ">")
 MODALITIES = ("must", "should", "may", "must_not")

@@ -12,7 +12,7 @@ from core_helpers import BASELINE_PATH
 from policydsl import ir
 from policydsl.api import load_set
 from policydsl.check import check_platform
-from policydsl.testing import run_test
+from policydsl.tools.testing import run_test
 
 LOADED = load_set([BASELINE_PATH])
 assert LOADED.ok, LOADED.diagnostics

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from policydsl import batch, cli
+from policydsl import cli
+from policydsl.tools import batch
 from policydsl.api import load
-from policydsl.decision import dumps
+from policydsl.evaluate.decision import dumps
 from test_codegen import BASELINE, STINGY
 
 BASE: dict[str, Any] = {

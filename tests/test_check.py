@@ -22,8 +22,8 @@ from policydsl import ir
 from policydsl.api import load_set
 from policydsl.check import check_merchant
 from policydsl.cli import main
-from policydsl.evaluator import effective_rank, evaluate
-from policydsl.facts import validate
+from policydsl.evaluate.interpreter import effective_rank, evaluate
+from policydsl.evaluate.facts import validate
 
 MERCHANTS = ROOT / "policies" / "merchants"
 VALID = sorted(MERCHANTS.glob("*.policy"))

@@ -34,8 +34,8 @@ from merchant_strategies import (ACTIONS, CATEGORIES, PARAMS, PRO_BUYER, PRO_MER
                                  merchant_specs)
 from policydsl import ir
 from policydsl.check import check_merchant
-from policydsl.evaluator import effective_rank, evaluate, outcome
-from policydsl.facts import validate
+from policydsl.evaluate.interpreter import effective_rank, evaluate, outcome
+from policydsl.evaluate.facts import validate
 
 BUDGET = settings.default.max_examples  # 100 under hypothesis' default profile
 

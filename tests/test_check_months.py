@@ -12,8 +12,8 @@ import pytest
 from policydsl.api import load_set
 from policydsl.check import check_merchant, check_platform
 from policydsl.check.encode import month_span
-from policydsl.evaluator import evaluate
-from policydsl.facts import validate
+from policydsl.evaluate.interpreter import evaluate
+from policydsl.evaluate.facts import validate
 
 PLATFORM = """platform policy "warranty" version "1"
 timezone "+08:00"

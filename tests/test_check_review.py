@@ -1,5 +1,5 @@
 """Review of the exact favourability checker: cases where the checker's encoding, solver or
-counterexample construction disagreed with the reference evaluator (policydsl.evaluator).
+counterexample construction disagreed with the reference evaluator (policydsl.evaluate.interpreter).
 
 Each test writes a small merchant policy, runs `check_merchant`, and compares with the
 evaluator on concrete facts: a "valid" verdict must hold for the facts shown, and every
@@ -18,8 +18,8 @@ from facts_strategies import with_facts
 from policydsl import ir
 from policydsl.api import load_set
 from policydsl.check import check_merchant
-from policydsl.evaluator import effective_rank, outcome
-from policydsl.facts import validate
+from policydsl.evaluate.interpreter import effective_rank, outcome
+from policydsl.evaluate.facts import validate
 
 HEADER = f'merchant policy "x" version "1" extends "{BASELINE_NAME}"\n\nclause M1 "A test promise"\n\n'
 
@@ -225,9 +225,9 @@ rule late_reopen cites S3
 
 
 def test_a_joining_period_is_blamed_with_its_location(tmp_path: Path):
-    from policydsl import engine
-    from policydsl.decision import dumps
-    from policydsl.evaluator import evaluate
+    from policydsl.compile import loader
+    from policydsl.evaluate.decision import dumps
+    from policydsl.evaluate.interpreter import evaluate
 
     (tmp_path / "mini.policy").write_text(MINI_PLATFORM, encoding="utf-8")
     (tmp_path / "joiner.policy").write_text(
@@ -242,4 +242,4 @@ def test_a_joining_period_is_blamed_with_its_location(tmp_path: Path):
     assert (v.span.line, v.span.column) == (3, 1)
     decision = evaluate(ps, validate(v.counterexample, ps))
     assert [(o.rule, o.action) for o in decision.overridden] == [("period promise", "reopen_after_sales")]
-    assert dumps(engine.load_module(ps).decide(v.counterexample)) == decision.to_json()
+    assert dumps(loader.load_module(ps).decide(v.counterexample)) == decision.to_json()

@@ -1,6 +1,6 @@
 """The compiler: generated Python decides exactly as the reference interpreter, runs without
 policydsl installed, validates facts with the same PD4xx messages, and never turns policy
-text into code (policydsl.codegen, policydsl.runtime, policydsl.engine).
+text into code (policydsl.compile.codegen, policydsl.compile.runtime, policydsl.compile.loader).
 
 `requests()` below is the facts strategy the compiler tests share (test_irjson, test_batch).
 """
@@ -25,13 +25,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policydsl import engine, ir, runtime, timeutil
+from policydsl import api, ir
+from policydsl.compile import cache, loader
+
+from policydsl.compile import runtime
+
 from policydsl.api import PolicySet, load, load_set
-from policydsl.codegen import CodegenError, generate_python, lit, runtime_source
-from policydsl.decision import dumps
-from policydsl.evaluator import evaluate, stamp
-from policydsl.facts import FactsInputError, validate
-from policydsl.irjson import from_json, to_json
+from policydsl.compile.codegen import CodegenError, generate_python, lit, runtime_source
+from policydsl.evaluate.decision import decision_from_dict, dumps
+from policydsl.compile.runtime import stamp
+from policydsl.evaluate.interpreter import evaluate
+from policydsl.evaluate.facts import FactsInputError, validate
+from policydsl.ir.jsonform import from_json, to_json
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "policies" / "platform" / "after_sales.policy"
@@ -247,7 +252,7 @@ def test_g3_is_exercised(own_merchants: dict[str, Path]) -> None:
     facts = late_quality_facts()
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("no_reopen", "reopen_after_sales")]
-    assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
+    assert dumps(loader.load_module(ps).decide(facts)) == expected.to_json()
 
 
 TWO_SUPPRESSORS = """merchant policy "codegen-two-suppressors" version "1" extends "wechat-channels-after-sales"
@@ -270,11 +275,11 @@ def test_every_firing_suppressor_is_void(tmp_path: Path) -> None:
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("refuse, refuse_again", "refuse_outright")]
     assert any(line.endswith("suppressed by refuse, refuse_again") for line in expected.trace)
-    assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
+    assert dumps(loader.load_module(ps).decide(facts)) == expected.to_json()
     facts["request"]["reason"] = "quality"  # only `refuse` fires
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("refuse", "refuse_outright")]
-    assert dumps(engine.load_module(ps).decide(facts)) == expected.to_json()
+    assert dumps(loader.load_module(ps).decide(facts)) == expected.to_json()
 
 
 @pytest.mark.parametrize("path", REJECTED, ids=lambda p: p.name)
@@ -284,7 +289,7 @@ def test_rejected_merchants_decide_alike(path: Path) -> None:
     if result.policy_set is None:
         pytest.skip("does not load (rejected before evaluation)")
     ps = result.policy_set
-    module = engine.load_module(ps)
+    module = loader.load_module(ps)
 
     @settings(max_examples=60, deadline=None, database=None)
     @given(facts=requests())
@@ -303,7 +308,7 @@ def test_random_merchant_policies_decide_alike() -> None:
     @given(spec=merchant_strategies.merchant_specs(), data=st.data())
     def agree(spec: Any, data: st.DataObject) -> None:
         _, ps = merchant_strategies.load_spec(spec)
-        module = engine.load_module(ps)
+        module = loader.load_module(ps)
         for _ in range(8):
             facts = data.draw(st.one_of(requests(), merchant_strategies.facts_near_boundaries(spec.boundary_days())))
             assert dumps(module.decide(facts)) == evaluate(ps, validate(facts, ps)).to_json()
@@ -316,7 +321,7 @@ def test_enforce_baseline_off_matches(own_merchants: dict[str, Path]) -> None:
     facts = late_quality_facts(at="2026-10-20T10:00:00+08:00", reason="no_reason", product_used=True,
                                quality_issue=False, evidence="provided")
     expected = evaluate(ps, validate(facts, ps), enforce_baseline=False)
-    for name in engine.ENGINES:
+    for name in api.ENGINES:
         assert PolicySet(ps, enforce_baseline=False, engine=name).decide(facts) == expected
 
 
@@ -331,7 +336,7 @@ def baseline_ir() -> ir.PolicySet:
 def baseline_module(baseline_ir: ir.PolicySet) -> Any:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("POLICYDSL_CACHE_DIR", "")
-        return engine.load_module(baseline_ir)
+        return loader.load_module(baseline_ir)
 
 
 @settings(max_examples=400, deadline=None)
@@ -352,7 +357,7 @@ def test_generated_validation_matches_facts_module(baseline_ir: ir.PolicySet, ba
 def test_api_reports_the_same_diagnostics_in_both_engines() -> None:
     text = '{"order": {"category": "fruit"}, "request": {}, "negotiation": {"stage": "open"}}'
     got = []
-    for name in engine.ENGINES:
+    for name in api.ENGINES:
         with pytest.raises(FactsInputError) as exc:
             load(BASELINE, engine=name).decide_json(text, "bad.json")
         got.append([(d.code, d.message, str(d.span)) for d in exc.value.diagnostics])
@@ -372,8 +377,8 @@ TIMESTAMP_TEXTS = st.builds(
 @given(text=st.one_of(TIMESTAMP_TEXTS, st.text("0123456789-:T+Z.x ", min_size=19, max_size=26)))
 def test_timestamps_parse_as_timeutil(text: str) -> None:
     try:
-        expected: int | str = timeutil.parse_timestamp(text)
-    except timeutil.TimestampError as exc:
+        expected: int | str = runtime.parse_timestamp(text)
+    except runtime.TimestampError as exc:
         expected = str(exc)
     try:
         got: int | str = runtime.parse_timestamp(text)
@@ -428,7 +433,7 @@ def test_generation_is_deterministic(own_merchants: dict[str, Path]) -> None:
     ps = _load(own_merchants["generous"])
     text = generate_python(ps)
     assert generate_python(_load(own_merchants["generous"])) == text
-    script = ("import sys; from policydsl.api import load_set; from policydsl.codegen import generate_python; "
+    script = ("import sys; from policydsl.api import load_set; from policydsl.compile.codegen import generate_python; "
               "import hashlib; print(hashlib.sha256(generate_python(load_set([sys.argv[1]]).policy_set)"
               ".encode()).hexdigest())")
     digests = {subprocess.run([sys.executable, "-c", script, str(own_merchants["generous"])], capture_output=True,
@@ -589,14 +594,14 @@ def facts_for(draw: st.DrawFn, ps: ir.PolicySet) -> dict[str, Any]:
     for path, value in flat.items():
         group, leaf = path.split(".", 1)
         if ps.fact(path).kind == "timestamp" and value is not None:
-            value = timeutil.format_timestamp(value, 0)
+            value = runtime.format_timestamp(value, 0)
         nested.setdefault(group, {})[leaf] = value
     return nested
 
 
 GENERATED_NAME = re.compile(r"[a-z]\d+")
 FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "cf", "esc", "x", "ov", "q", "data", "facts", "fmt", "POLICY", "LINE_MAP",
-               "decide", "decide_validated", "validate", "annotations", "add", *engine.SAFE_BUILTIN_NAMES}
+               "decide", "decide_validated", "validate", "annotations", "add", *loader.SAFE_BUILTIN_NAMES}
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "open", "getattr", "setattr", "delattr", "compile", "globals",
                    "locals", "vars", "input", "breakpoint", "help"}
 
@@ -645,7 +650,7 @@ def test_hostile_names_never_become_code(case: tuple[ir.PolicySet, list[str]], d
         assert type(node) in ALLOWED_NODES, type(node).__name__
         if isinstance(node, (pyast.Import, pyast.ImportFrom)):
             modules = [a.name for a in node.names] if isinstance(node, pyast.Import) else [node.module]
-            assert set(modules) <= engine.ALLOWED_IMPORTS
+            assert set(modules) <= loader.ALLOWED_IMPORTS
         if isinstance(node, pyast.Attribute):
             assert not (node.attr.startswith("__") and node.attr.endswith("__")), node.attr
         if isinstance(node, pyast.Call) and isinstance(node.func, pyast.Name):
@@ -659,7 +664,7 @@ def test_hostile_names_never_become_code(case: tuple[ir.PolicySet, list[str]], d
     constants = {n.value for n in pyast.walk(tree) if isinstance(n, pyast.Constant) and isinstance(n.value, str)}
     assert {ps.name, ps.merchant, ps.version} <= constants
 
-    module = engine.load_module(ps)
+    module = loader.load_module(ps)
     facts = data.draw(facts_for(ps))
     try:
         expected = evaluate(ps, validate(facts, ps)).to_json()
@@ -710,7 +715,7 @@ def test_undeclared_references_are_codegen_errors() -> None:
 # ---- the engine: restricted namespace, disk cache --------------------------------------------------
 
 def test_compiled_code_cannot_import_anything_else() -> None:
-    namespace = {"__builtins__": engine.safe_builtins()}
+    namespace = {"__builtins__": loader.safe_builtins()}
     with pytest.raises(ImportError, match="may not import `os`"):
         exec("import os", namespace)
     with pytest.raises(NameError):
@@ -720,15 +725,15 @@ def test_compiled_code_cannot_import_anything_else() -> None:
 def test_cache_is_written_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POLICYDSL_CACHE_DIR", str(tmp_path / "cache"))
     ps = _load(BASELINE)
-    first = engine.load_module(ps)
+    first = loader.load_module(ps)
     files = list((tmp_path / "cache").glob("*.code"))
-    assert [f.stem for f in files] == [engine.cache_key(ps)]
+    assert [f.stem for f in files] == [cache.cache_key(ps)]
 
     def refuse(_: ir.PolicySet) -> str:
         raise AssertionError("compiled again despite the cache")
 
-    monkeypatch.setattr(engine.codegen, "generate_python", refuse)
-    second = engine.load_module(ps)
+    monkeypatch.setattr(loader.codegen, "generate_python", refuse)
+    second = loader.load_module(ps)
     facts = {"order": {"category": "books", "paid_at": "2026-10-01T12:00:00+08:00", "signed_at": None,
                        "settled": True, "extensions_used": 0, "sanbao_covered": False, "agreed_service_days": None},
              "request": {"at": "2026-10-20T10:00:00+08:00", "type": "return_refund", "reason": "no_reason",
@@ -736,7 +741,7 @@ def test_cache_is_written_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyP
              "negotiation": {"stage": "open"}}
     assert second.decide(facts) == first.decide(facts)
     other = attrs.evolve(ps, version="other")
-    assert engine.cache_key(other) != engine.cache_key(ps)
+    assert cache.cache_key(other) != cache.cache_key(ps)
 
 
 def test_cache_failures_are_harmless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -744,16 +749,16 @@ def test_cache_failures_are_harmless(tmp_path: Path, monkeypatch: pytest.MonkeyP
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("x")
     monkeypatch.setenv("POLICYDSL_CACHE_DIR", str(blocker))
-    assert engine.load_module(ps).POLICY["name"] == ps.name  # cannot write: still works
+    assert loader.load_module(ps).POLICY["name"] == ps.name  # cannot write: still works
     monkeypatch.setenv("POLICYDSL_CACHE_DIR", str(tmp_path))
-    (tmp_path / f"{engine.cache_key(ps)}.code").write_bytes(b"garbage")
-    assert engine.load_module(ps).POLICY["name"] == ps.name  # cannot read: compiles again
+    (tmp_path / f"{cache.cache_key(ps)}.code").write_bytes(b"garbage")
+    assert loader.load_module(ps).POLICY["name"] == ps.name  # cannot read: compiles again
 
 
 def test_default_cache_dir(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("POLICYDSL_CACHE_DIR")
     monkeypatch.setenv("HOME", str(tmp_path))
-    assert engine.cache_dir() == tmp_path / ".cache" / "policydsl"
+    assert cache.cache_dir() == tmp_path / ".cache" / "policydsl"
 
 
 def test_engine_names_are_checked() -> None:
@@ -771,7 +776,7 @@ def test_decision_from_dict_round_trips() -> None:
                                       "product_used": True, "quality_issue": True, "damage_cause": "not_man_made",
                                       "evidence": "verified"},
                           "negotiation": {"stage": "compensation_rejected"}})
-    assert engine.decision_from_dict(decision.to_dict()) == decision
+    assert decision_from_dict(decision.to_dict()) == decision
 
 
 # ---- the line map: failures in generated code point at policy text ------------------------------
@@ -804,7 +809,7 @@ def test_a_failure_in_generated_code_names_the_policy_element(fact: str, value: 
     facts = late_quality_facts()
     flat = dict(compiled.backend.validate(facts))
     flat[fact] = value  # bypass validation on purpose
-    with pytest.raises(engine.PolicyEvaluationError) as info:
+    with pytest.raises(api.PolicyEvaluationError) as info:
         compiled.backend.decision_dict(flat)
     message = str(info.value)
     assert element in message
@@ -838,5 +843,5 @@ def test_a_failure_in_the_interpreter_is_reported_alike() -> None:
     backend = PolicySet(_load(BASELINE), engine="interpreter").backend
     flat = dict(backend.validate(late_quality_facts()))
     flat["order.extensions_used"] = "three"  # bypass validation on purpose
-    with pytest.raises(engine.PolicyEvaluationError, match="the reference interpreter failed: TypeError"):
+    with pytest.raises(api.PolicyEvaluationError, match="the reference interpreter failed: TypeError"):
         backend.decision_dict(flat)

@@ -22,8 +22,8 @@ from core_helpers import BASELINE_PATH, ENGINES, assert_no_traceback, json_lines
 from facts_strategies import (FRESH_GROUP, base_facts, china, get_path, jsonish_facts, rfc3339, valid_facts,
                               with_facts)
 from policydsl.api import load
-from policydsl.decision import Decision
-from policydsl.facts import FactsInputError
+from policydsl.evaluate.decision import Decision
+from policydsl.evaluate.facts import FactsInputError
 
 LATE = "2026-11-01T10:00:00+08:00"  # past every period of the base order (signed 2026-10-03)
 

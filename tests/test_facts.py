@@ -15,7 +15,7 @@ import pytest
 
 from core_helpers import BASELINE_PATH, assert_no_traceback, one, run_cli, underlined, where
 from facts_strategies import DELETE, base_facts, with_facts
-from policydsl.facts import FactsInputError, load_json, validate
+from policydsl.evaluate.facts import FactsInputError, load_json, validate
 from policydsl.source import Source
 
 

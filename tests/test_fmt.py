@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 from strategies import declarations, paths, policies, policy_sources
 
-from policydsl import ast, formatter
-from policydsl.formatter import MAX_WIDTH, FormatResult, format_policy, format_source, quote
+from policydsl.syntax import ast
+from policydsl.syntax import formatter
+from policydsl.syntax.formatter import MAX_WIDTH, FormatResult, format_policy, format_source, quote
 from policydsl.syntax import parse
 
 SAMPLE = '''\

@@ -1,4 +1,4 @@
-"""The IR as JSON (policydsl.irjson): lossless, deterministic, and strict about what it reads."""
+"""The IR as JSON (policydsl.ir.jsonform): lossless, deterministic, and strict about what it reads."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from policydsl import ir
 from policydsl.api import load_set
 from policydsl.cli import main
-from policydsl.irjson import FORMAT, FORMAT_VERSION, KINDS, IRFormatError, from_json, to_data, to_json
+from policydsl.ir.jsonform import FORMAT, FORMAT_VERSION, KINDS, IRFormatError, from_json, to_data, to_json
 from test_codegen import BASELINE, GENEROUS, MERCHANTS, STINGY, adversarial_sets
 
 
@@ -36,7 +36,7 @@ def sets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, ir.PolicySet]:
 
 def test_every_ir_node_class_has_a_kind() -> None:
     classes = {cls for _, cls in inspect.getmembers(ir, inspect.isclass)
-               if attrs.has(cls) and cls.__module__ == ir.__name__}
+               if attrs.has(cls) and cls.__module__ == ir.nodes.__name__}
     assert classes == set(KINDS)
     assert len(set(KINDS.values())) == len(KINDS)
 

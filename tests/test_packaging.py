@@ -50,7 +50,7 @@ def test_wheel_contains_the_grammar_and_the_baseline(wheel):
         assert zf.read("policydsl/grammar/policy.lark") == (ROOT / "grammar" / "policy.lark").read_bytes()
         assert zf.read("policydsl/policies/platform/after_sales.policy") == \
             (ROOT / "policies" / "platform" / "after_sales.policy").read_bytes()
-        assert {"policydsl/__init__.py", "policydsl/syntax.py", "policydsl/semantics/analyzer.py"} <= names
+        assert {"policydsl/__init__.py", "policydsl/syntax/__init__.py", "policydsl/semantics/__init__.py", "policydsl/compile/runtime.py"} <= names
         entry_points = next(n for n in names if n.endswith(".dist-info/entry_points.txt"))
         # The installed command is the guarded `run` (internal errors become one line), not bare `main`.
         assert "policydsl = policydsl.cli:run" in zf.read(entry_points).decode()

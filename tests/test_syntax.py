@@ -9,10 +9,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core_helpers import (BASELINE_NAME, BASELINE_TEXT, caret_block, codes, diag_of, one, underlined, where)
-from policydsl import ast
+from policydsl.syntax import ast
 from policydsl.api import parse_file, read_source
 from policydsl.semantics import analyze
-from policydsl.syntax import MAX_INT_DIGITS, SHIPPED_BASELINE, _describe_terminal, parse, parser
+from policydsl.syntax import MAX_INT_DIGITS, SHIPPED_BASELINE, parse, parser
+from policydsl.syntax.errors import _describe_terminal
 
 H = 'platform policy "p" version "1"\n'  # line 1 of the small inputs below
 

@@ -7,9 +7,9 @@ import typing
 import attrs
 import pytest
 
-from policydsl import ast
-from policydsl.decision import Conflict, Decision, EscalationEntry
-from policydsl.testing import _check
+from policydsl.syntax import ast
+from policydsl.evaluate.decision import Conflict, Decision, EscalationEntry
+from policydsl.tools.testing import _check
 
 NAME = ast.Name(text="reopen")
 SAMPLES = {

@@ -7,9 +7,9 @@ from typing import Any
 
 from policydsl import ir
 from policydsl.check.encode import GREGORIAN_CYCLE_DAYS, Undecidable, days_var, timestamp_on, usable_days
-from policydsl.runtime import add_months
+from policydsl.compile.runtime import add_months, nest
 from policydsl.check.logic import BoolAtom, EnumAtom, Model, NullAtom
-from policydsl.facts import nest
+
 
 # The request is placed on this local date; anchors are counted back from it in whole days.
 REQUEST_DATE = dt.date(2026, 11, 20)

@@ -22,8 +22,9 @@ from collections.abc import Iterable
 import attrs
 
 from policydsl import ir
+from policydsl.ir import g3
 from policydsl.check.logic import (ZERO, BoolAtom, Domains, EnumAtom, Formula, NullAtom, conj, diff, disj, neg)
-from policydsl.runtime import add_months, writable_range
+from policydsl.compile.runtime import add_months, writable_range
 from policydsl.source import Span
 
 
@@ -177,6 +178,8 @@ class Encoder:
             return [(True, t.value)]
         if isinstance(t, ir.FactInt):
             return [(self.present(t.path, True), t.path)]
+        if not isinstance(t, ir.ParamInt):
+            raise AssertionError(f"the encoder has no case for the term {type(t).__name__}")
         param = self.ps.param(t.name)
         if param.per is None or not param.by_value:
             return [(True, param.value)]
@@ -278,8 +281,7 @@ class Encoder:
     def effective_at_least(self, action: str, k: int) -> Formula:
         """The effective rank (stronger remedies counted, as in the evaluator's G3 test) is ≥ k."""
         parts = [self.rank_at_least(action, k)]
-        if self.ps.action(action).polarity == "pro_buyer":
-            parts += [self.rank_at_least(c, k, present_only=True) for c in self.ps.covered_by(action) if c != action]
+        parts += [self.rank_at_least(c, k, present_only=True) for c in g3.counted_with(self.ps, action) if c != action]
         return disj(parts)
 
 

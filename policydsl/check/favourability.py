@@ -25,13 +25,14 @@ from typing import Any
 import attrs
 
 from policydsl import ir
+from policydsl.ir import g3
 from policydsl.check.counterexample import facts_from_model
 from policydsl.check.encode import Encoder, Undecidable, domains_for
 from policydsl.check.logic import (ZERO, Atom, Completion, DiffAtom, Domains, EnumAtom, Formula, conj, disj,
                                    necessary_literals, neg, satisfiable, solve)
 from policydsl.diagnostics import Diagnostic, Severity
-from policydsl.evaluator import effective_rank, outcome, void_merchant_rules
-from policydsl.facts import validate
+from policydsl.evaluate.interpreter import cites_of, effective_rank, outcome, void_merchant_rules
+from policydsl.evaluate.facts import validate
 from policydsl.source import Span
 
 MAX_CULPRITS_PER_ACTION = 50
@@ -215,19 +216,18 @@ class _Blame:
     enc_b: Encoder
     enc_m: Encoder
     action: str
-    _victims: dict[str, ir.Rule] = attrs.field(init=False, factory=dict)  # baseline rules giving it or a cover
+    _victims: tuple[g3.Victim, ...] = attrs.field(init=False, default=())  # baseline rules giving it or a cover
 
     def __attrs_post_init__(self) -> None:
-        relevant = set(self.ps.covered_by(self.action))
-        assert self.ps.baseline is not None
-        self._victims = {r.name: r for r in self.ps.baseline.rules if any(e.action in relevant for e in r.effects)}
+        self._victims = g3.victims(self.ps, self.action)
 
     def suppresses(self, rule: ir.Rule):
-        """Case 1 for `rule`."""
-        victims = self._victims
-        parts = [self.enc_b.cond(victims[v].condition) for v in rule.replaces if v in victims]
-        parts += [conj([self.enc_b.cond(victims[v].condition), self.enc_m.cond(rule.condition)])
-                  for v in rule.overrides if v in victims]
+        """Case 1 for `rule` (G3's order of blame, policydsl.ir.g3)."""
+        assert self.ps.baseline is not None
+        fires = {v.rule: self.enc_b.cond(self.ps.baseline.rule(v.rule).condition) for v in self._victims}
+        parts = [fires[v.rule] for v in self._victims if v.replaced_by == rule.name]
+        parts += [conj([fires[v.rule], self.enc_m.cond(rule.condition)])
+                  for v in self._victims if rule.name in v.overridden_by]
         return disj(parts)
 
     def gives(self, rule: ir.Rule):
@@ -320,27 +320,20 @@ def _replayed(ps: ir.PolicySet, action: str, model, name: str | None) -> Violati
     baseline = base.chosen[action][0] if action in base.chosen else None
     covering = _covering_cites(ps, base, action) if action not in base.chosen else ()
     if action in base.chosen:
-        clauses, role = _cites(base.chosen[action][1]), "gives"
+        clauses, role = cites_of(base.chosen[action][1]), "gives"
     elif covering:
         clauses, role = covering, "covers"
     else:  # the baseline leaves the action out here: name the clauses under which it gives it at all
-        clauses, role = _cites(tuple(r for r in ps.baseline.rules if any(e.action == action for e in r.effects))), \
+        clauses, role = cites_of(tuple(r for r in ps.baseline.rules if any(e.action == action for e in r.effects))), \
             "elsewhere"
     span = ps.rule(name).span if name in {r.name for r in ps.rules} else _setting_span(ps, name)
     return Violation(name, span, action, merchant, baseline, clauses, facts, role)
 
 
-def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
-    out: list[str] = []
-    for r in rules:
-        out.extend(c for c in r.cites if c not in out)
-    return tuple(out)
-
-
 def _covering_cites(ps: ir.PolicySet, base, action: str) -> tuple[str, ...]:
     for c in ps.covered_by(action):
         if c in base.chosen:
-            return _cites(base.chosen[c][1])
+            return cites_of(base.chosen[c][1])
     return ()
 
 

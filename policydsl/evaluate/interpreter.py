@@ -13,7 +13,7 @@ Semantics (README, "Evaluation"):
    action (remedy subsumption counted) is less favourable than the baseline's,
    the baseline entry applies and the void merchant rule is reported.
 
-The compiled engine (policydsl.codegen) must agree with this module exactly.
+The compiled engine (policydsl.compile.codegen) must agree with this module exactly.
 """
 
 from __future__ import annotations
@@ -24,9 +24,11 @@ from typing import Any
 import attrs
 
 from policydsl import ir
-from policydsl.decision import ActionEntry, Conflict, Decision, EscalationEntry, Extension, Override, PeriodEntry
-from policydsl.runtime import month_deadline
-from policydsl.timeutil import US_PER_DAY, US_PER_HOUR, end_of_local_day, format_timestamp, local_day, parse_timestamp
+from policydsl.ir import g3
+from policydsl.evaluate.decision import ActionEntry, Conflict, Decision, EscalationEntry, Extension, Override, PeriodEntry
+from policydsl.compile.runtime import (US_PER_DAY, US_PER_HOUR, end_of_local_day, local_day, month_deadline, stamp,
+                                       trace_fired, trace_gives, trace_scenario, trace_suppressed, why_after_window,
+                                       why_all_used, why_available, why_condition_not_met)
 
 
 @attrs.frozen
@@ -71,6 +73,8 @@ class _Run:
             return t.value
         if isinstance(t, ir.FactInt):
             return self.facts[t.path]
+        if not isinstance(t, ir.ParamInt):
+            raise AssertionError(f"the interpreter has no case for the term {type(t).__name__}")
         param = self.ps.param(t.name)
         return param.value_for(self.facts[param.per] if param.per else None)
 
@@ -186,18 +190,12 @@ def outcome(ps: ir.PolicySet, facts: Mapping[str, Any]) -> Outcome:
 
 
 def effective_rank(ps: ir.PolicySet, chosen: Mapping[str, tuple[str, Any]], action: str) -> int:
-    """How favourable the decision is on `action`, counting stronger remedies that cover it."""
-    polarity = ps.action(action).polarity
-    rank = ir.modality_rank(polarity, chosen[action][0] if action in chosen else None)
-    if polarity == "pro_buyer":
-        for stronger in ps.covered_by(action):
-            if stronger in chosen:
-                rank = max(rank, ir.modality_rank("pro_buyer", chosen[stronger][0]))
-    return rank
+    """How favourable the decision is on `action`, counting stronger remedies that cover it (G3)."""
+    return g3.effective_rank(ps, lambda a: chosen[a][0] if a in chosen else None, action)
 
 
 def evaluate(ps: ir.PolicySet, facts: Mapping[str, Any], *, enforce_baseline: bool = True) -> Decision:
-    """Decide one request. `facts` must come from `policydsl.facts.validate`."""
+    """Decide one request. `facts` must come from `policydsl.evaluate.facts.validate`."""
     mine = outcome(ps, facts)
     chosen = dict(mine.chosen)
     overridden: list[Override] = []
@@ -209,10 +207,11 @@ def evaluate(ps: ir.PolicySet, facts: Mapping[str, Any], *, enforce_baseline: bo
             if effective_rank(ps, mine.chosen, name) >= floor:
                 continue
             base_entry = base.chosen.get(name)
-            if ir.modality_rank(action.polarity, base_entry[0] if base_entry else None) < floor:
+            if not g3.restores_own_entry(ir.modality_rank(action.polarity, base_entry[0] if base_entry else None),
+                                         floor):
                 continue  # the baseline grants a stronger remedy covering it; that one is restored
 
-            clause = _cites(base_entry[1]) if base_entry else ()
+            clause = cites_of(base_entry[1]) if base_entry else ()
             culprits = void_merchant_rules(ps, mine, base, name)
             overridden.append(Override(rule=", ".join(culprits) or "merchant policy", clause=clause, action=name,
                                        merchant=mine.chosen[name][0] if name in mine.chosen else None,
@@ -221,7 +220,7 @@ def evaluate(ps: ir.PolicySet, facts: Mapping[str, Any], *, enforce_baseline: bo
                 chosen.pop(name, None)
             else:
                 chosen[name] = base_entry
-    actions = tuple(ActionEntry(a.name, chosen[a.name][0], _cites(chosen[a.name][1]), chosen[a.name][1][0].source)
+    actions = tuple(ActionEntry(a.name, chosen[a.name][0], cites_of(chosen[a.name][1]), chosen[a.name][1][0].source)
                     for a in ps.actions if a.name in chosen)
     extension = mine.run.capability(ps.capabilities[0].name) if ps.capabilities else None
     return Decision(scenario=mine.scenarios, actions=actions, periods=_periods(ps, mine), extension=extension,
@@ -248,7 +247,8 @@ def _escalation(ps: ir.PolicySet, run: _Run) -> EscalationEntry | None:
     return EscalationEntry(esc.rulings, esc.cites)
 
 
-def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
+def cites_of(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
+    """The clauses the rules cite, first seen first (a decision entry's `cites`)."""
     out: list[str] = []
     for r in rules:
         out.extend(c for c in r.cites if c not in out)
@@ -256,21 +256,19 @@ def _cites(rules: tuple[ir.Rule, ...]) -> tuple[str, ...]:
 
 
 def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: str) -> list[str]:
-    """Why `action` is less favourable in the merchant set than in the baseline, as names:
-
-    1. merchant rules that suppressed (`overrides`) or removed (`replaces`) a baseline rule
-       giving `action` or a remedy covering it; else
-    2. merchant rules that gave `action` the chosen, harsher modality themselves; else
-    3. the merchant's parameter settings (`set NAME`, `set NAME for VALUE`) and periods
-       (`period NAME`: one that joins a `most favourable of` period moves where it expires).
-    """
+    """Why `action` is less favourable in the merchant set than in the baseline, as names (G3's
+    order of blame, `policydsl.ir.g3`): merchant rules that replaced, or fired and overrode, a
+    fired baseline rule giving `action` or a covering remedy; else merchant rules that gave
+    `action` the harsher modality themselves; else the merchant's settings and periods."""
     assert ps.baseline is not None
-    merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
-    relevant = set(ps.covered_by(action))
-    victims = {r.name for r in base.fired if any(e.action in relevant for e in r.effects)}
-    replaced = {old: r.name for r in ps.rules for old in r.replaces}
-    names = {name for v in victims for name in mine.suppressed.get(v, ())} & merchant_rules
-    names |= {replaced[v] for v in victims if v in replaced}
+    base_fired = {r.name for r in base.fired}
+    mine_fired = {r.name for r in mine.fired}
+    names: set[str] = set()
+    for v in g3.victims(ps, action):
+        if v.rule in base_fired:
+            names |= {o for o in v.overridden_by if o in mine_fired}
+            if v.replaced_by is not None:
+                names.add(v.replaced_by)
     if not names and action in mine.chosen:
         floor = effective_rank(ps.baseline, base.chosen, action)
         modality, givers = mine.chosen[action]
@@ -278,7 +276,7 @@ def void_merchant_rules(ps: ir.PolicySet, mine: Outcome, base: Outcome, action: 
             names = {r.name for r in givers if r.source == ir.MERCHANT}
     if names:
         return sorted(names)
-    return ir.merchant_settings(ps)
+    return g3.settings_blamed(ps)
 
 
 def _periods(ps: ir.PolicySet, o: Outcome) -> tuple[PeriodEntry, ...]:
@@ -309,26 +307,23 @@ def capability_state(ps: ir.PolicySet, cap: ir.Capability, run: _Run) -> Extensi
     limit = window_end(ps, cap, anchor) if anchor is not None else None
     cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
     if not run.cond(cap.when):
-        return Extension(False, remaining, f"not available: the order does not meet the capability's condition"
-                                           f" (e.g. not settled yet){cite}")
+        return Extension(False, remaining, why_condition_not_met(cite))
     if remaining == 0:
-        return Extension(False, 0, f"not available: all {cap.max_times} extensions are used{cite}")
+        return Extension(False, 0, why_all_used(cap.max_times, cite))
     if limit is None or facts[ps.now] > limit:
         until = stamp(limit, ps.timezone_minutes) if limit is not None else "an unknown time"
-        return Extension(False, remaining, f"not available: the request is after {until}, the end of the "
-                                           f"extension window{cite}")
-    until = stamp(limit, ps.timezone_minutes)
-    return Extension(True, remaining, f"{remaining} of {cap.max_times} extensions left, {cap.each_days} days each, "
-                                      f"until {until}{cite}")
+        return Extension(False, remaining, why_after_window(until, cite))
+    return Extension(True, remaining, why_available(remaining, cap.max_times, cap.each_days,
+                                                    stamp(limit, ps.timezone_minutes), cite))
 
 
 def _trace(ps: ir.PolicySet, o: Outcome, facts: Mapping[str, Any]) -> tuple[str, ...]:
-    lines = [f"scenario {s} holds" for s in o.scenarios]
+    lines = [trace_scenario(s) for s in o.scenarios]
     for r in o.fired:
         read = ", ".join(f"{p}={_show(facts[p], ps, p)}" for p in r.reads)
-        effects = ", ".join(f"{e.modality} {e.action}" for e in r.effects)
-        status = f"suppressed by {', '.join(o.suppressed[r.name])}" if r.name in o.suppressed else f"gives {effects}"
-        lines.append(f"{r.source} rule {r.name} fired [{read}]: {status}")
+        status = (trace_suppressed(", ".join(o.suppressed[r.name])) if r.name in o.suppressed
+                  else trace_gives(tuple((e.modality, e.action) for e in r.effects)))
+        lines.append(trace_fired(r.source, r.name) + read + status)
     return tuple(lines)
 
 
@@ -340,22 +335,3 @@ def _show(value: Any, ps: ir.PolicySet, path: str) -> str:
     if ps.fact(path).kind == "timestamp":
         return stamp(value, ps.timezone_minutes)
     return str(value)
-
-
-def stamp(instant_us: int, offset_minutes: int) -> str:
-    """An instant in RFC 3339 at the policy's offset, saturating at the years 0001–9999 that
-    RFC 3339 can write: a deadline past 9999 (an order in 9999, or a huge merchant setting)
-    prints as the last writable instant, 9999-12-31T23:59:59.999999 local time."""
-    try:
-        return format_timestamp(instant_us, offset_minutes)
-    except OverflowError:
-        lo, hi = _writable(offset_minutes)
-        return format_timestamp(min(max(instant_us, lo), hi), offset_minutes)
-
-
-def _writable(offset_minutes: int) -> tuple[int, int]:
-    """The first and last instants whose UTC and local dates both fall in the years 0001–9999."""
-    offset = f"{'-' if offset_minutes < 0 else '+'}{abs(offset_minutes) // 60:02d}:{abs(offset_minutes) % 60:02d}"
-    lo = max(parse_timestamp("0001-01-01T00:00:00Z"), parse_timestamp("0001-01-01T00:00:00" + offset))
-    hi = min(parse_timestamp("9999-12-31T23:59:59.999999Z"), parse_timestamp("9999-12-31T23:59:59.999999" + offset))
-    return lo, hi

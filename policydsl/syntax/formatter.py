@@ -52,7 +52,7 @@ from typing import Any
 
 import attrs
 
-from policydsl import ast
+from policydsl.syntax import ast
 from policydsl.diagnostics import Diagnostic
 from policydsl.source import Span
 from policydsl.syntax import parse

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -122,3 +123,41 @@ def dumps(doc: Any, *, indent: int | None = None) -> str:
     if indent is None:
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     return json.dumps(doc, ensure_ascii=False, indent=indent)
+
+
+# ---- decisions from their JSON form ------------------------------------------------------------------
+
+def decision_from_dict(doc: Mapping[str, Any],
+                       entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] | None = None) -> Decision:
+    """The Decision whose `to_dict()` is `doc` (the compiled engine's output). `entries`
+    caches the action entries, which repeat from one decision to the next."""
+    entries = {} if entries is None else entries
+    actions = []
+    for a in doc["actions"]:
+        key = (a["action"], a["modality"], tuple(a["cites"]), a["source"])
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = ActionEntry(*key)
+        actions.append(entry)
+    periods = []
+    for p in doc["periods"]:
+        unit = "days" if "days" in p else "months" if "months" in p else "hours"
+        periods.append(PeriodEntry(p["name"], p[unit], unit, p["deadline"], p["expired"], p["source"]))
+    ext = doc["extension"]
+    esc = doc["escalation"]
+    return Decision(
+        scenario=tuple(doc["scenario"]),
+        actions=tuple(actions),
+        periods=tuple(periods),
+        extension=Extension(ext["eligible"], ext["remaining"], ext["why"]) if ext is not None else None,
+        overridden=tuple([Override(o["rule"], tuple(o["clause"]), o["action"], _modality(o["merchant"]),
+                                   _modality(o["baseline"])) for o in doc["overridden"]]),
+        trace=tuple(doc["trace"]),
+        conflicts=tuple(Conflict(c["action"], c["modality"], c["capability"], c["why"], tuple(c["cites"]))
+                        for c in doc["conflicts"]),
+        escalation=EscalationEntry(tuple(esc["rulings"]), tuple(esc["cites"])) if esc is not None else None,
+    )
+
+
+def _modality(text: str) -> str | None:
+    return None if text == "absent" else text

@@ -22,11 +22,11 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
-from policydsl.decision import dumps
+from policydsl.evaluate.decision import dumps
 from policydsl.diagnostics import Diagnostic, PolicyDslError
-from policydsl.engine import Backend, make_backend
-from policydsl.facts import load_json
-from policydsl.irjson import from_json, to_json
+from policydsl.api import Backend, make_backend
+from policydsl.evaluate.facts import load_json
+from policydsl.ir.jsonform import from_json, to_json
 from policydsl.source import Source
 
 CHUNK_LINES = 256  # lines sent to a worker at a time

@@ -2,14 +2,14 @@
 
 The module exposes
 
-    validate(facts) -> flat facts                 # PD4xx checks of policydsl.facts; raises FactsError
+    validate(facts) -> flat facts                 # PD4xx checks of policydsl.evaluate.facts; raises FactsError
     decide_validated(flat_facts) -> dict          # the decision's JSON form (docs/semantics.md §4)
     decide(facts) -> dict                         # validate, then decide
     FactsError                                    # ValueError subclass; `.errors` lists dicts
     POLICY                                        # name, version, merchant, policydsl version
 
-and needs only the standard library: the helpers of `policydsl.runtime` are copied in.
-`decide_validated(f)` returns exactly `policydsl.evaluator.evaluate(ps, f).to_dict()`.
+and needs only the standard library: the helpers of `policydsl.compile.runtime` are copied in.
+`decide_validated(f)` returns exactly `policydsl.evaluate.interpreter.evaluate(ps, f).to_dict()`.
 
 Safety (STYLE §8): code is built from the normalised IR only. Every value taken from a
 policy reaches the text through `lit`, a repr restricted to bool/int/str/None and tuples
@@ -28,33 +28,17 @@ from __future__ import annotations
 import ast as pyast
 import functools
 import itertools
-import operator
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from policydsl import __version__, ir, runtime
-from policydsl.timeutil import US_PER_DAY, US_PER_HOUR
-
-
-class CodegenError(Exception):
-    """The IR cannot be compiled (it references something it does not declare)."""
-
-
-_SAFE_TYPES = (bool, int, str, type(None))
-_COMPARE = {"<": operator.lt, "<=": operator.le, "==": operator.eq, "!=": operator.ne, ">=": operator.ge,
-            ">": operator.gt}
-
-
-def lit(value: Any) -> str:
-    """The Python literal for a checked value: bool, int, str, None, or tuples of them."""
-    if type(value) is tuple:
-        inner = ", ".join(lit(v) for v in value)
-        return f"({inner},)" if len(value) == 1 else f"({inner})"
-    if type(value) not in _SAFE_TYPES:
-        raise CodegenError(f"cannot embed a `{type(value).__name__}` literal")
-    return repr(value)
+from policydsl import ir
+from policydsl._version import __version__
+from policydsl.compile import runtime
+from policydsl.compile.runtime import US_PER_DAY, US_PER_HOUR
+from policydsl.compile.actions import ActionCode
+from policydsl.compile.emit import CodegenError, Code, Writer, concat, lit, simple
+from policydsl.ir.normalize import Key, Normalizer, children
 
 
 def module_filename(ps: ir.PolicySet) -> str:
@@ -66,7 +50,7 @@ def module_filename(ps: ir.PolicySet) -> str:
 
 @functools.cache
 def runtime_source() -> str:
-    """The code of policydsl.runtime that every generated module carries (without its
+    """The code of policydsl.compile.runtime that every generated module carries (without its
     docstring, `__future__` import and `__all__`)."""
     text = Path(runtime.__file__).read_text(encoding="utf-8")
     tree = pyast.parse(text)
@@ -98,173 +82,6 @@ def generate_python(ps: ir.PolicySet) -> str:
     return _Generator(ps).module()
 
 
-# ---- canonical keys ------------------------------------------------------------------------
-# Conditions, integer terms and periods become hashable tuples with names resolved against
-# their policy set: equal keys mean equal values on every facts, so each is computed once.
-
-Key = tuple
-TRUE_K: Key = ("T",)
-FALSE_K: Key = ("F",)
-
-
-class _Side:
-    """One policy set of the compiled pair (the set itself, or its baseline)."""
-
-    def __init__(self, ps: ir.PolicySet, facts: dict[str, ir.Fact]) -> None:
-        self.ps = ps
-        self.facts = facts
-        self.periods = {p.name: p for p in ps.periods}
-        self.params = {p.name: p for p in ps.params}
-        self.actions = {a.name: a for a in ps.actions}
-        self.capabilities = {c.name: c for c in ps.capabilities}
-        self.covers = dict(ps.covers)
-        self.period_keys: dict[str, Key] = {}
-        self.visiting: list[str] = []
-
-    def fact(self, path: str) -> str:
-        if path not in self.facts:
-            raise CodegenError(f"the IR reads `{path}`, which is not a declared fact")
-        return path
-
-    def term(self, t: ir.IntTerm) -> Key:
-        if type(t) is ir.Const:
-            return ("const", t.value)
-        if type(t) is ir.FactInt:
-            return ("fact", self.fact(t.path))
-        if type(t) is ir.ParamInt:
-            param = self.params.get(t.name)
-            if param is None:
-                raise CodegenError(f"the IR reads parameter `{t.name}`, which is not declared")
-            if param.per is None:
-                return ("const", param.value)
-            self.fact(param.per)
-            table: dict[str, int] = {}
-            for key, value in param.by_value:
-                table.setdefault(key, value)
-            if not table:
-                return ("const", param.value)
-            return ("per", param.per, tuple(table.items()), param.value)
-        raise CodegenError(f"codegen has no case for the term {type(t).__name__}")
-
-    def cond(self, c: ir.Cond) -> Key:
-        kind = type(c)
-        if kind is ir.TrueCond:
-            return TRUE_K
-        if kind is ir.FalseCond:
-            return FALSE_K
-        if kind is ir.And:
-            return _all_of(self.cond(i) for i in c.items)
-        if kind is ir.Or:
-            return _any_of(self.cond(i) for i in c.items)
-        if kind is ir.NotCond:
-            return _negate(self.cond(c.item))
-        if kind is ir.BoolFact:
-            return ("bool", self.fact(c.path))
-        if kind is ir.EnumIn:
-            return ("in", self.fact(c.path), tuple(dict.fromkeys(c.values))) if c.values else FALSE_K
-        if kind is ir.IsNull:
-            return ("null", self.fact(c.path))
-        if kind is ir.Compare:
-            if c.op not in _COMPARE:
-                raise CodegenError(f"unknown comparison `{c.op}`")
-            left, right = self.term(c.left), self.term(c.right)
-            if left[0] == right[0] == "const":
-                return TRUE_K if _COMPARE[c.op](left[1], right[1]) else FALSE_K
-            return ("cmp", left, c.op, right)
-        if kind is ir.Within:
-            return ("within", self.period(c.period))
-        if kind is ir.Expired:
-            return ("expired", self.period(c.period))
-        if kind is ir.Available:
-            return ("avail", self.capability(c.capability))
-        raise CodegenError(f"codegen has no case for the condition {kind.__name__}")
-
-    def capability(self, name: str) -> Key:
-        cap = self.capabilities.get(name)
-        if cap is None:
-            raise CodegenError(f"the IR refers to capability `{name}`, which is not declared")
-        if cap.within_unit not in ir.WINDOW_UNITS:
-            raise CodegenError(f"capability `{name}` has unknown window unit `{cap.within_unit}`")
-        counted = self.fact(cap.counted_by) if cap.counted_by else None
-        return ("cap", cap.max_times, counted, cap.within, cap.within_unit, self.fact(cap.anchor), self.cond(cap.when))
-
-    def period(self, name: str) -> Key:
-        if name in self.period_keys:
-            return self.period_keys[name]
-        p = self.periods.get(name)
-        if p is None:
-            raise CodegenError(f"the IR refers to period `{name}`, which is not declared")
-        if name in self.visiting:
-            raise CodegenError(f"period `{name}` is defined in terms of itself")
-        self.visiting.append(name)
-        if type(p) is ir.BestPeriod:
-            key: Key = ("best", tuple(self.period(m) for m in p.members))
-        elif type(p) is ir.CalendarPeriod:
-            if p.unit not in ir.CALENDAR_UNITS:
-                raise CodegenError(f"period `{name}` has unknown unit `{p.unit}`")
-            key = ("cal", self.term(p.length), self.fact(p.anchor), self.cond(p.guard), p.unit)
-        elif type(p) is ir.ExactPeriod:
-            if p.unit not in ("hours", "days"):
-                raise CodegenError(f"period `{name}` has unknown unit `{p.unit}`")
-            key = ("exact", self.term(p.length), p.unit, self.fact(p.anchor), self.cond(p.guard))
-        else:
-            raise CodegenError(f"codegen has no case for the period {type(p).__name__}")
-        self.visiting.pop()
-        self.period_keys[name] = key
-        return key
-
-
-def _all_of(items: Iterator[Key]) -> Key:
-    out: list[Key] = []
-    for k in items:
-        if k == FALSE_K:
-            return FALSE_K
-        if k[0] == "and":
-            out.extend(i for i in k[1:] if i not in out)
-        elif k != TRUE_K and k not in out:
-            out.append(k)
-    return TRUE_K if not out else out[0] if len(out) == 1 else ("and", *out)
-
-
-def _any_of(items: Iterator[Key]) -> Key:
-    out: list[Key] = []
-    for k in items:
-        if k == TRUE_K:
-            return TRUE_K
-        if k[0] == "or":
-            out.extend(i for i in k[1:] if i not in out)
-        elif k != FALSE_K and k not in out:
-            out.append(k)
-    return FALSE_K if not out else out[0] if len(out) == 1 else ("or", *out)
-
-
-def _negate(k: Key) -> Key:
-    if k == TRUE_K:
-        return FALSE_K
-    if k == FALSE_K:
-        return TRUE_K
-    return k[1] if k[0] == "not" else ("not", k)
-
-
-def _children(key: Key) -> tuple[Key, ...]:
-    tag = key[0]
-    if tag in ("and", "or"):
-        return key[1:]
-    if tag == "not":
-        return (key[1],)
-    if tag in ("within", "expired", "avail"):
-        return (key[1],)
-    if tag == "cap":
-        return (key[6],)
-    if tag == "best":
-        return key[1]
-    if tag == "cal":
-        return (key[3],)
-    if tag == "exact":
-        return (key[4],)
-    return ()
-
-
 # ---- the generator ------------------------------------------------------------------------------
 
 class _PeriodVars(NamedTuple):
@@ -278,68 +95,14 @@ class _PeriodVars(NamedTuple):
     unit: str
 
 
-class _Chosen(NamedTuple):
-    """Names holding one action's decision on one side, for G3: modality (None = absent),
-    cites, source, and the modality's rank."""
-
-    modality: str
-    cites: str
-    source: str
-    rank: str
-
-
-class _Code(str):
-    """A piece of Python code among raw text pieces (see `_concat`)."""
-
-
-Candidate = tuple[str, ir.Rule, ir.Effect]  # (active flag expression, rule, effect)
-Origin = tuple[str, str]  # the policy element a generated line is code for: (kind, name), e.g. ("rule", "r1")
-NO_ORIGIN: Origin = ("", "")
-
-
-class _Writer:
-    """Lines of code at an indentation depth."""
-
-    def __init__(self, depth: int = 1) -> None:
-        self.lines: list[str] = []
-        self.depth = depth
-        self.origin: Origin = NO_ORIGIN
-        self.marks: list[tuple[int, Origin]] = []  # (index of the first line, origin) where the origin changes
-
-    def emit(self, text: str) -> None:
-        if not self.marks or self.marks[-1][1] != self.origin:
-            self.marks.append((len(self.lines), self.origin))
-        self.lines.append("    " * self.depth + text)
-
-    @contextmanager
-    def at(self, kind: str, name: str) -> Iterator[None]:
-        """Lines emitted inside are code for the policy element (kind, name): the line map."""
-        previous, self.origin = self.origin, (kind, name)
-        try:
-            yield
-        finally:
-            self.origin = previous
-
-    @contextmanager
-    def block(self, header: str) -> Iterator[None]:
-        self.emit(header)
-        self.depth += 1
-        yield
-        self.depth -= 1
-
-    def when(self, test: str) -> AbstractContextManager[None]:
-        """`if test:` around the code, or no block at all when the test is the literal True."""
-        return nullcontext() if test == "True" else self.block(f"if {test}:")
-
-
-class _Generator:
+class _Generator(ActionCode):
     def __init__(self, ps: ir.PolicySet) -> None:
         self.ps = ps
         facts = {f.path: f for f in ps.facts}
-        self.mine = _Side(ps, facts)
-        self.base = _Side(ps.baseline, facts) if ps.baseline is not None else None
+        self.mine = Normalizer(ps, facts)
+        self.base = Normalizer(ps.baseline, facts) if ps.baseline is not None else None
         self.names = itertools.count()
-        self.out = _Writer()
+        self.out = Writer()
         self.consts: list[str] = []
         self.fact_vars: dict[str, str] = {}
         self.shared: set[Key] = set()
@@ -373,7 +136,7 @@ class _Generator:
         if key in self.exprs:
             return self.exprs[key]
         text = self.build(key)
-        if key in self.shared and not _simple(text):
+        if key in self.shared and not simple(text):
             assert self.out.depth == 1, "shared conditions are computed at the top level"
             name = self.fresh("c")
             self.emit(f"{name} = {text}")
@@ -435,7 +198,7 @@ class _Generator:
                 self.shared.add(key)
                 continue
             seen.add(key)
-            stack.extend(reversed(_children(key)))
+            stack.extend(reversed(children(key)))
 
     # ---- periods -------------------------------------------------------------------------------------
     def period(self, key: Key) -> _PeriodVars:
@@ -515,211 +278,7 @@ class _Generator:
         return _PeriodVars(a, d, w, e, n, u)
 
     # ---- rules and actions -------------------------------------------------------------------------
-    def fire(self, side: _Side, keys: list[Key]) -> tuple[list[str], dict[str, str]]:
-        """Fired flags of the side's rules, and for each overridden rule name a local holding the
-        names of every fired rule that overrides it, joined with ", " (None when none fired)."""
-        fired = []
-        for rule, key in zip(side.ps.rules, keys):
-            with self.out.at("rule" if side is self.mine else "baseline rule", rule.name):
-                text = self.expr(key)
-                if not _simple(text):
-                    name = self.fresh("g")
-                    self.emit(f"{name} = {text}")
-                    text = name
-            fired.append(text)
-        overriders: dict[str, list[int]] = {}
-        for i, r in enumerate(side.ps.rules):
-            for victim in r.overrides:
-                overriders.setdefault(victim, []).append(i)
-        suppressors: dict[str, str] = {}  # victim -> variable: the fired overriders' names, or None
-        for victim, rules in overriders.items():
-            name = suppressors[victim] = self.fresh("x")
-            first, *more = rules
-            head = {"True": lit(side.ps.rules[first].name), "False": "None"}.get(
-                fired[first], f"{lit(side.ps.rules[first].name)} if {fired[first]} else None")
-            self.emit(f"{name} = {head}")
-            for i in more:
-                if fired[i] == "False":
-                    continue
-                rule = lit(side.ps.rules[i].name)
-                with self.out.when(fired[i]):
-                    self.emit(f"{name} = {rule} if {name} is None else {name} + {lit(', ')} + {rule}")
-        return fired, suppressors
 
-    def candidates(self, side: _Side, fired: list[str], suppressors: dict[str, str]) -> dict[str, list[Candidate]]:
-        """For each action, the (active flag, rule, effect) that can give it, in rule order."""
-        out: dict[str, list[Candidate]] = {a.name: [] for a in side.ps.actions}
-        for r, flag in zip(side.ps.rules, fired):
-            if flag != "False" and r.name in suppressors:
-                name = self.fresh("g")
-                with self.out.at("rule" if side is self.mine else "baseline rule", r.name):
-                    unsuppressed = f"{suppressors[r.name]} is None"
-                    self.emit(f"{name} = {unsuppressed}" if flag == "True" else f"{name} = {flag} and {unsuppressed}")
-                flag = name
-            for eff in r.effects:
-                if eff.action not in out:
-                    raise CodegenError(f"rule `{r.name}` gives action `{eff.action}`, which is not declared")
-                if eff.modality not in ir.MODALITIES:
-                    raise CodegenError(f"rule `{r.name}` gives unknown modality `{eff.modality}`")
-                if flag != "False":
-                    out[eff.action].append((flag, r, eff))
-        return out
-
-    def choose(self, side: _Side, action: str, cands: list[Candidate]) -> _Chosen:
-        """Locals holding the action's decision: the modality most favourable to the buyer among
-        the active candidates, its rank, the cites of every rule giving it (first seen first) and
-        the source of the first of them."""
-        polarity = side.actions[action].polarity
-        ch = _Chosen(self.fresh("m"), self.fresh("s"), self.fresh("o"), self.fresh("r"))
-        self.emit(f"{ch.modality} = {ch.cites} = {ch.source} = None; {ch.rank} = {ir.modality_rank(polarity, None)}")
-        for rank, group in self.branches(polarity, cands):
-            self.emit(f"{ch.modality} = {lit(group[0][2].modality)}; {ch.rank} = {rank}")
-            self.tie(group, ch.cites, ch.source)
-        return ch
-
-    def append_action(self, side: _Side, action: str, cands: list[Candidate]) -> None:
-        """Append the action's entry to `acts` straight from the candidates' flags (no G3)."""
-        for _, group in self.branches(side.actions[action].polarity, cands):
-            head = f"acts.append({{'action': {lit(action)}, 'modality': {lit(group[0][2].modality)}, 'cites': "
-            if len(group) == 1:
-                rule = group[0][1]
-                cites = "[" + ", ".join(lit(c) for c in _dedup(rule.cites)) + "]"
-                self.emit(f"{head}{cites}, 'source': {lit(rule.source)}}})")
-            else:
-                cites, source = self.fresh("s"), self.fresh("o")
-                self.tie(group, cites, source)
-                self.emit(f"{head}list({cites}), 'source': {source}}})")
-
-    def branches(self, polarity: str, cands: list[Candidate]) -> Iterator[tuple[int, list[Candidate]]]:
-        """`if`/`elif` over the candidates' modality levels, most favourable to the buyer first;
-        yields (rank, candidates) inside each branch. A level that always holds ends the chain."""
-        for i, (rank, group) in enumerate(_levels(polarity, cands)):
-            flags = list(dict.fromkeys(f for f, _, _ in group))
-            always = "True" in flags
-            header = ("else:" if i else None) if always else f"{'elif' if i else 'if'} {' or '.join(flags)}:"
-            with self.out.block(header) if header else nullcontext():
-                yield rank, group
-            if always:
-                return
-
-    def tie(self, group: list[Candidate], cites: str, source: str) -> None:
-        """Cites (first seen first) and source (the first rule's) of the active rules of a level."""
-        if len(group) == 1:
-            self.emit(f"{cites} = {lit(_dedup(group[0][1].cites))}; {source} = {lit(group[0][1].source)}")
-            return
-        self.emit(f"{cites} = None")
-        for i, (flag, rule, _) in enumerate(group):
-            value = lit(_dedup(rule.cites))
-            with self.out.when(flag):
-                if i == 0:
-                    self.emit(f"{cites} = {value}; {source} = {lit(rule.source)}")
-                    continue
-                with self.out.block(f"if {cites} is None:"):
-                    self.emit(f"{cites} = {value}; {source} = {lit(rule.source)}")
-                with self.out.block("else:"):
-                    self.emit(f"{cites} = merge_cites({cites}, {value})")
-
-    def decide_actions(self, fired: list[str], suppressors: dict[str, str],
-                       base_rules: list[Key]) -> tuple[dict[str, _Chosen], dict[str, list[Candidate]]]:
-        """For a merchant set, G3 on the actions it can change: locals holding their final entries.
-        Also the candidates of every other action, whose entry needs no locals."""
-        mine, base = self.mine, self.base
-        cands = self.candidates(mine, fired, suppressors)
-        if base is None:
-            self.emit("ov = []")
-            return {}, cands
-
-        base_fired, base_supp = self.fire(base, base_rules)
-        base_cands = self.candidates(base, base_fired, base_supp)
-        same = {a for a in cands if a in base_cands and _same_candidates(cands[a], base_cands[a])
-                and mine.actions[a].polarity == base.actions[a].polarity
-                and mine.covers.get(a) == base.covers.get(a)}
-        # G3 can only change an action whose decision, or a covering remedy's, differs from the baseline's.
-        covering = {a: list(dict.fromkeys((a, *mine.covers.get(a, ()), *base.covers.get(a, ())))) for a in cands}
-        for a, names in covering.items():
-            for s in names[1:]:
-                if s not in cands or mine.actions[s].polarity != "pro_buyer" or s not in base.actions \
-                        or base.actions[s].polarity != "pro_buyer":
-                    raise CodegenError(f"remedy subsumption lists `{s}`, which is not a declared pro_buyer action")
-        contested = [a for a in cands if not set(covering[a]) <= same]
-        ranked = [s for s in cands if any(s in covering[a] for a in contested)]  # in declaration order
-        chosen: dict[str, _Chosen] = {}
-        base_chosen: dict[str, _Chosen] = {}
-        for a in ranked:
-            with self.out.at("action", a):
-                chosen[a] = self.choose(mine, a, cands[a])
-                base_chosen[a] = chosen[a] if a in same else self.choose(base, a, base_cands[a])
-        self.emit("ov = []")
-        flags, floors = {}, {}
-        for a in contested:  # every comparison reads the decisions before any override
-            floor = self.effective(base, a, base_chosen)
-            if not _simple(floor):
-                name = self.fresh("b")
-                self.emit(f"{name} = {floor}")
-                floor = name
-            test = f"{self.effective(mine, a, chosen)} < {floor}"
-            if floor != base_chosen[a].rank:  # else the baseline grants a stronger covering remedy, restored instead
-                test += f" and {base_chosen[a].rank} >= {floor}"
-            flags[a] = self.fresh("z")
-            self.emit(f"{flags[a]} = {test}")
-            floors[a] = floor
-        for a in contested:
-            with self.out.at("action", a):
-                self.override(a, flags[a], floors[a], cands[a], chosen[a], base_chosen[a], base_fired, fired)
-        return chosen, {a: c for a, c in cands.items() if a not in chosen}
-
-    def effective(self, side: _Side, action: str, chosen: dict[str, _Chosen]) -> str:
-        """The decision's rank on `action`, counting the stronger remedies that cover it."""
-        own = chosen[action].rank
-        if side.actions[action].polarity != "pro_buyer":
-            return own
-        stronger = [s for s in side.covers.get(action, ()) if s != action]
-        if not stronger:
-            return own
-        parts = [own] + [f"({chosen[s].rank} if {chosen[s].modality} is not None else 0)" for s in stronger]
-        return f"max({', '.join(parts)})"
-
-    def override(self, action: str, flag: str, floor: str, cands: list[Candidate], mine: _Chosen, base: _Chosen,
-                 base_fired: list[str], mine_fired: list[str]) -> None:
-        """G3: where the merchant's decision on `action` is less favourable than the baseline's,
-        report why (the evaluator's `void_merchant_rules`) and apply the baseline's entry."""
-        ps = self.ps
-        merchant_rules = {r.name for r in ps.rules if r.source == ir.MERCHANT}
-        index = {r.name: i for i, r in enumerate(ps.rules)}
-        replaced = {old: r.name for r in ps.rules for old in r.replaces}
-        relevant = set(self.mine.covers.get(action, (action,)))
-        fallback = lit(", ".join(ir.merchant_settings(ps)) or "merchant policy")
-        adds: list[tuple[str, str]] = []  # (test, name expression) of rule names that explain the override
-        for r, fired in zip(self.base.ps.rules, base_fired):
-            if fired == "False" or not any(e.action in relevant for e in r.effects):
-                continue
-            for overrider in ps.overriders(r.name):  # merchant rules that suppressed this baseline rule
-                i = index[overrider.name]
-                if overrider.name in merchant_rules and mine_fired[i] != "False":
-                    both = " and ".join(dict.fromkeys(f for f in (fired, mine_fired[i]) if f != "True")) or "True"
-                    adds.append((both, lit(ps.rules[i].name)))
-            if r.name in replaced:  # the merchant rule that replaced it
-                adds.append((fired, lit(replaced[r.name])))
-        givers = [(f, rule, e) for f, rule, e in cands if rule.source == ir.MERCHANT]
-        with self.out.block(f"if {flag}:"):
-            culprit = fallback
-            if adds or givers:
-                self.emit("q = set()")
-                for test, name in adds:
-                    with self.out.when(test):
-                        self.emit(f"q.add({name})")
-                if givers:  # else the merchant rules that gave the harsher modality themselves
-                    with self.out.block(f"if not q and {mine.modality} is not None and {mine.rank} < {floor}:"):
-                        for f, rule, e in givers:
-                            with self.out.when(f"{mine.modality} == {lit(e.modality)}" + (f" and {f}" if f != "True" else "")):
-                                self.emit(f"q.add({lit(rule.name)})")
-                culprit = f"', '.join(sorted(q)) if q else {fallback}"
-            self.emit(f"ov.append({{'rule': {culprit}, 'clause': list({base.cites}) if {base.modality} is not None "
-                      f"else [], 'action': {lit(action)}, 'merchant': {mine.modality} or 'absent', "
-                      f"'baseline': {base.modality} or 'absent'}})")
-            self.emit(f"{mine.modality} = {base.modality}; {mine.cites} = {base.cites}; {mine.source} = {base.source}")
-
-    # ---- the decision -----------------------------------------------------------------------------
     def decide_function(self) -> str:
         ps, mine, base = self.ps, self.mine, self.base
         period_keys = [mine.period(p.name) for p in ps.periods]
@@ -743,7 +302,7 @@ class _Generator:
                 test = self.expr(key)
                 if test != "False":
                     with self.out.when(test):
-                        self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(f'scenario {s.clause} holds')})")
+                        self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(runtime.trace_scenario(s.clause))})")
         self.emit("# rules and actions")
         fired, suppressors = self.fire(mine, rules)
         chosen, direct = self.decide_actions(fired, suppressors, base_rules)
@@ -824,21 +383,18 @@ class _Generator:
         test = self.expr(key[6])
         cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
         name = self.cap_states[key] = self.fresh("x")
-        not_met = "not available: the order does not meet the capability's condition (e.g. not settled yet)" + cite
         with self.out.block(f"if {e}:"):
-            why = _concat([_Code(f"str({r})"), f" of {cap.max_times} extensions left, {cap.each_days} days each, "
-                                               f"until ", _Code(f"fmt({lim})"), cite])
+            why = f"why_available({r}, {lit(cap.max_times)}, {lit(cap.each_days)}, fmt({lim}), {lit(cite)})"
             self.emit(f"{name} = {{'eligible': True, 'remaining': {r}, 'why': {why}}}")
         with self.out.block(f"elif not {test}:"):
-            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, 'why': {lit(not_met)}}}")
+            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, "
+                      f"'why': {lit(runtime.why_condition_not_met(cite))}}}")
         with self.out.block(f"elif {r} == 0:"):
             self.emit(f"{name} = {{'eligible': False, 'remaining': 0, "
-                      f"'why': {lit(f'not available: all {cap.max_times} extensions are used{cite}')}}}")
+                      f"'why': {lit(runtime.why_all_used(cap.max_times, cite))}}}")
         with self.out.block("else:"):
-            why = _concat(["not available: the request is after ",
-                           _Code(f"(fmt({lim}) if {lim} is not None else 'an unknown time')"),
-                           ", the end of the extension window" + cite])
-            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, 'why': {why}}}")
+            until = f"(fmt({lim}) if {lim} is not None else 'an unknown time')"
+            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, 'why': why_after_window({until}, {lit(cite)})}}")
         return name
 
     def emit_extension(self, cap: ir.Capability | None) -> None:
@@ -894,18 +450,18 @@ class _Generator:
         for r, flag in zip(self.ps.rules, fired):
             if flag == "False":
                 continue
-            pieces: list[str] = [f"{r.source} rule {r.name} fired ["]
+            pieces: list[str] = [runtime.trace_fired(r.source, r.name)]
             for i, path in enumerate(r.reads):
                 pieces += [", "] if i else []
-                pieces.append(_Code(shown[path]))
-            gives = "]: gives " + ", ".join(f"{e.modality} {e.action}" for e in r.effects)
+                pieces.append(Code(shown[path]))
+            gives = runtime.trace_gives(tuple((e.modality, e.action) for e in r.effects))
             if r.name in suppressors:
                 x = suppressors[r.name]
-                pieces.append(_Code(f"({lit(']: suppressed by ')} + {x} if {x} is not None else {lit(gives)})"))
+                pieces.append(Code(f"(trace_suppressed({x}) if {x} is not None else {lit(gives)})"))
             else:
                 pieces.append(gives)
             with self.out.when(flag):
-                self.emit(f"tr.append({_concat(pieces)})")
+                self.emit(f"tr.append({concat(pieces)})")
 
     def show(self, path: str) -> str:
         """The trace text `path=value` of a fact (the evaluator's `_show`)."""
@@ -929,7 +485,7 @@ class _Generator:
             self.mine.fact(o.left), self.mine.fact(o.right)
         table = self.const(lit(ir.fact_spec(ps)))
         orderings = self.const(lit(ir.ordering_spec(ps)))
-        w = _Writer()
+        w = Writer()
         lo, hi = runtime.writable_range(ps.timezone_minutes)
         tree = _fact_tree([f.path for f in ps.facts])
         optional = {f.path for f in ps.facts if f.optional}
@@ -1009,45 +565,9 @@ class _Generator:
         line_map = tuple((self.body_offset + index, kind, name) for index, (kind, name) in self.out.marks)
         entries = "".join(f"    {lit(entry)},\n" for entry in line_map)
         parts.append("# The line map: from each listed line of decide_validated on (counted from its `def`), the\n"
-                     "# code is for this policy element (kind, name); policydsl.engine.origin_of reads it.\n"
+                     "# code is for this policy element (kind, name); policydsl.compile.loader.origin_of reads it.\n"
                      f"LINE_MAP = (\n{entries})")
         return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
-
-
-def _simple(text: str) -> bool:
-    """A name or a bool literal: no need to store it in a local."""
-    return text.isidentifier() or text in ("True", "False")
-
-
-def _concat(pieces: list[str]) -> str:
-    """A string expression joining raw text pieces and `_Code` pieces (adjacent text merged)."""
-    merged: list[str] = []
-    for p in pieces:
-        if merged and not isinstance(p, _Code) and not isinstance(merged[-1], _Code):
-            merged[-1] += p
-        elif p:
-            merged.append(p)
-    parts = [p if isinstance(p, _Code) else lit(p) for p in merged]
-    if len(parts) <= 4:
-        return " + ".join(parts) or "''"
-    return f"''.join(({', '.join(parts)}))"
-
-
-def _levels(polarity: str, cands: list[Candidate]) -> list[tuple[int, list[Candidate]]]:
-    """The candidates grouped by the rank of their modality, most favourable to the buyer first."""
-    levels: dict[int, list[Candidate]] = {}
-    for c in cands:
-        levels.setdefault(ir.modality_rank(polarity, c[2].modality), []).append(c)
-    return sorted(levels.items(), reverse=True)
-
-
-def _dedup(cites: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(cites))
-
-
-def _same_candidates(a: list[Candidate], b: list[Candidate]) -> bool:
-    return ([(f, _dedup(r.cites), r.source, e.modality) for f, r, e in a]
-            == [(f, _dedup(r.cites), r.source, e.modality) for f, r, e in b])
 
 
 def _key_count(sub: dict[str, Any], prefix: str, optional: set[str], var: str) -> str:

@@ -1,11 +1,11 @@
 """The helpers every generated decision module carries.
 
-`policydsl.codegen` copies the code of this file (everything but this docstring,
+`policydsl.compile.codegen` copies the code of this file (everything but this docstring,
 the `__future__` import and `__all__`) into each module it generates, so a
 compiled policy runs on the standard library alone, without policydsl
 installed. Nothing here reads policy text; the generated code passes its
-tables in as constants. The functions mirror `policydsl.timeutil` and
-`policydsl.facts` exactly (tests/test_codegen.py checks that they agree).
+tables in as constants. The reference interpreter uses the same helpers (time, the
+decision's messages), so the two engines share one implementation of each.
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
-__all__ = ["FactsError", "TimestampError", "add_months", "make_formatter", "merge_cites", "month_deadline",
-           "parse_timestamp", "read_timestamp", "validate_slow", "writable_range"]
+__all__ = ["US_PER_DAY", "US_PER_HOUR", "US_PER_SECOND", "FactsError", "TimestampError", "add_months",
+           "end_of_local_day", "format_timestamp", "local_day", "make_formatter", "merge_cites", "month_deadline",
+           "nest", "parse_timestamp", "read_timestamp", "stamp", "trace_fired", "trace_gives", "trace_scenario",
+           "trace_suppressed", "validate_slow", "why_after_window",
+           "why_all_used", "why_available", "why_condition_not_met", "writable_range"]
+
+US_PER_SECOND = 1_000_000
+US_PER_HOUR = 3600 * US_PER_SECOND
+US_PER_DAY = 24 * US_PER_HOUR
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _US = timedelta(microseconds=1)
@@ -169,12 +176,99 @@ def month_deadline(anchor_us: int, months: int, offset_minutes: int) -> int:
     return end
 
 
+# ---- instants and local days -------------------------------------------------------------------
+# Timestamps are integer microseconds since the Unix epoch; the policy's fixed UTC offset turns
+# an instant into a local calendar day (days since 1970-01-01 local) without a time-zone database.
+
+def local_day(instant_us: int, offset_minutes: int) -> int:
+    """The local calendar day number of an instant."""
+    return (instant_us + offset_minutes * 60 * US_PER_SECOND) // US_PER_DAY
+
+
+def end_of_local_day(day: int, offset_minutes: int) -> int:
+    """The last microsecond of local day `day`."""
+    return (day + 1) * US_PER_DAY - offset_minutes * 60 * US_PER_SECOND - 1
+
+
+def format_timestamp(instant_us: int, offset_minutes: int) -> str:
+    """RFC 3339 at the offset (`Z` for offset 0); fractional seconds only when present.
+    Raises OverflowError outside the years datetime can hold."""
+    tz = timezone(timedelta(minutes=offset_minutes))
+    moment = (_EPOCH + timedelta(microseconds=instant_us)).astimezone(tz)
+    text = moment.isoformat(timespec="microseconds" if moment.microsecond else "seconds")
+    return text.replace("+00:00", "Z") if offset_minutes == 0 else text
+
+
+_formatters: dict[int, object] = {}
+
+
+def stamp(instant_us: int, offset_minutes: int) -> str:
+    """An instant in RFC 3339 at the policy's offset, saturating at the years 0001–9999 that
+    RFC 3339 can write: a deadline past 9999 (an order in 9999, or a huge merchant setting)
+    prints as the last writable instant, 9999-12-31T23:59:59.999999 local time."""
+    fmt = _formatters.get(offset_minutes)
+    if fmt is None:
+        fmt = _formatters[offset_minutes] = make_formatter(offset_minutes)
+    return fmt(instant_us)
+
+
+def nest(flat: Mapping) -> dict:
+    """{"order.paid_at": x} → {"order": {"paid_at": x}}, keys in first-seen order."""
+    out: dict = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split(".")
+        node = out
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return out
+
+
+# ---- the decision's messages (both engines) --------------------------------------------------------
+
+def why_condition_not_met(cite: str) -> str:
+    """A capability whose condition does not hold; `cite` is "" or " (N3)"."""
+    return f"not available: the order does not meet the capability's condition (e.g. not settled yet){cite}"
+
+
+def why_all_used(max_times: int, cite: str) -> str:
+    return f"not available: all {max_times} extensions are used{cite}"
+
+
+def why_after_window(until: str, cite: str) -> str:
+    return f"not available: the request is after {until}, the end of the extension window{cite}"
+
+
+def why_available(remaining: int, max_times: int, each_days: int, until: str, cite: str) -> str:
+    return f"{remaining} of {max_times} extensions left, {each_days} days each, until {until}{cite}"
+
+
+def trace_scenario(clause: str) -> str:
+    """The trace line of a scenario that holds."""
+    return f"scenario {clause} holds"
+
+
+def trace_fired(source: str, rule: str) -> str:
+    """The start of a fired rule's trace line; the facts it read (`path=value, …`) follow."""
+    return f"{source} rule {rule} fired ["
+
+
+def trace_gives(effects: tuple) -> str:
+    """The end of the trace line of a fired rule that took effect: its (modality, action) pairs."""
+    return "]: gives " + ", ".join(f"{modality} {action}" for modality, action in effects)
+
+
+def trace_suppressed(by: str) -> str:
+    """The end of the trace line of a fired rule that `by` (rule names joined by ", ") overrode."""
+    return "]: suppressed by " + by
+
+
 def merge_cites(cites: tuple, more: tuple) -> tuple:
     """`cites` followed by the clause IDs of `more` it does not hold yet."""
     return cites + tuple(c for c in more if c not in cites)
 
 
-# ---- facts validation: the exact rules and messages of policydsl.facts.validate --------------
+# ---- facts validation: the exact rules and messages of policydsl.evaluate.facts.validate --------------
 
 def _kind_of(value: object) -> str:
     if value is None:

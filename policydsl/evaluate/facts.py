@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from policydsl import ir
 from policydsl.diagnostics import Diagnostic, PolicyDslError
-from policydsl.runtime import FactsError, validate_slow
+from policydsl.compile.runtime import FactsError, validate_slow
 from policydsl.source import Source, Span, point
 
 FlatFacts = dict[str, Any]
@@ -139,7 +139,7 @@ class _Locator:
 def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) -> FlatFacts:
     """Check `data` against the declared facts; raise FactsInputError listing every problem.
 
-    The rules and messages live in `policydsl.runtime.validate_slow`, which every compiled
+    The rules and messages live in `policydsl.compile.runtime.validate_slow`, which every compiled
     module carries too, so the interpreter and compiled code reject exactly the same input;
     here each problem gets its place in the JSON text: the key of a missing or unknown fact,
     the value of any other."""
@@ -153,15 +153,3 @@ def validate(data: Any, policy_set: ir.PolicySet, source: Source | None = None) 
                        span=loc.span(e["fact"], value=e["code"] not in KEY_CODES) if e["fact"]
                        else (point(source, 1, 1) if source else None))
             for e in exc.errors]) from None
-
-
-def nest(flat: Mapping[str, Any]) -> dict[str, Any]:
-    """{"order.paid_at": x} → {"order": {"paid_at": x}}, keys in first-seen order."""
-    out: dict[str, Any] = {}
-    for path, value in flat.items():
-        *parents, leaf = path.split(".")
-        node = out
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
-    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from policydsl import ir
-from policydsl.decision import Decision
+from policydsl.evaluate.decision import Decision
 
 
 def explain_decision(decision: Decision, ps: ir.PolicySet) -> str:

@@ -1,15 +1,20 @@
-"""In-file policy tests: run `test` blocks, compare expectations, measure clause coverage."""
+"""In-file policy tests: run `test` blocks, compare expectations, measure clause coverage
+(`policydsl test` renders what `test_files` returns)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import attrs
 
-from policydsl import ast, ir
-from policydsl.decision import Decision
-from policydsl.evaluator import evaluate, outcome
-from policydsl.facts import FactsInputError, validate
+from policydsl import ir
+from policydsl.api import load_set
+from policydsl.diagnostics import Diagnostic
+from policydsl.syntax import ast
+from policydsl.evaluate.decision import Decision
+from policydsl.evaluate.interpreter import evaluate, outcome
+from policydsl.evaluate.facts import FactsInputError, validate
 from policydsl.semantics import TestCase
 from policydsl.source import Span
 
@@ -109,3 +114,75 @@ def coverage(ps: ir.PolicySet, results: Sequence[TestResult]) -> Coverage:
     return Coverage(clauses_tested=tuple(c for c in clauses if c in cited),
                     clauses_untested=tuple(c for c in clauses if c not in cited),
                     rules_never_fired=tuple(r.name for r in ps.rules if r.name not in fired))
+
+
+# ---- files -------------------------------------------------------------------------------------------
+
+@attrs.frozen
+class FileTests:
+    """The in-file tests of one file, run on its own policy set (a merchant file with its baseline)."""
+
+    path: Path
+    diagnostics: tuple[Diagnostic, ...]  # errors that kept the file from loading (then nothing ran)
+    results: tuple[TestResult, ...] = ()
+    coverage: Coverage | None = None
+    platform: bool = False  # a platform file: clause coverage is reported
+    never_fired: tuple[str, ...] = ()  # the file's own rules that no test fires
+
+    __test__ = False
+
+    @property
+    def loaded(self) -> bool:
+        return not self.diagnostics
+
+    @property
+    def failed(self) -> int:
+        return sum(not r.passed for r in self.results)
+
+
+@attrs.frozen
+class TestRun:
+    """Every file's tests; `exit_code` is 0 all pass, 1 a test failed, 2 a file did not load."""
+
+    files: tuple[FileTests, ...]
+
+    __test__ = False
+
+    @property
+    def total(self) -> int:
+        return sum(len(f.results) for f in self.files)
+
+    @property
+    def failed(self) -> int:
+        return sum(f.failed for f in self.files)
+
+    @property
+    def not_loaded(self) -> int:
+        return sum(not f.loaded for f in self.files)
+
+    @property
+    def exit_code(self) -> int:
+        return 2 if self.not_loaded else 1 if self.failed else 0
+
+
+def test_file(path: Path, baseline: str | Path | None = None) -> FileTests:
+    """Load `path` as its own policy set and run its own tests (a merchant file's, not its baseline's)."""
+    result = load_set([path], baseline)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors or result.analysis is None or result.policy_set is None:
+        return FileTests(path, tuple(errors or result.diagnostics))
+    ps = result.policy_set
+    origin = ir.MERCHANT if ps.merchant else ir.PLATFORM
+    results = tuple(run_test(ps, c) for c in result.analysis.tests if c.origin == origin)
+    cov = coverage(ps, results)
+    mine = {r.name for r in ps.rules if r.source == origin}
+    return FileTests(path, (), results, cov, origin == ir.PLATFORM,
+                     tuple(n for n in cov.rules_never_fired if n in mine))
+
+
+def test_files(paths: Sequence[Path], baseline: str | Path | None = None) -> TestRun:
+    return TestRun(tuple(test_file(p, baseline) for p in paths))
+
+
+test_file.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+test_files.__test__ = False  # type: ignore[attr-defined]

@@ -420,7 +420,7 @@ def walk_policy_conditions(ps: PolicySet):
 
 
 def fact_spec(ps: PolicySet) -> tuple[tuple[str, str, bool, tuple[str, ...], bool], ...]:
-    """The declared facts as `policydsl.runtime.validate_slow` reads them:
+    """The declared facts as `policydsl.compile.runtime.validate_slow` reads them:
     (path, kind, nullable, enum values, optional), in declaration order."""
     return tuple((f.path, f.kind, f.nullable, f.values, f.optional) for f in ps.facts)
 
@@ -428,12 +428,3 @@ def fact_spec(ps: PolicySet) -> tuple[tuple[str, str, bool, tuple[str, ...], boo
 def ordering_spec(ps: PolicySet) -> tuple[tuple[str, str, str], ...]:
     """The `require` orderings as `validate_slow` reads them: (left, op, right)."""
     return tuple((o.left, o.op, o.right) for o in ps.orderings)
-
-
-def merchant_settings(ps: PolicySet) -> list[str]:
-    """What a merchant set changes besides rules, as G3's `overridden` names it when no rule
-    accounts for a less favourable decision: `set NAME`, `set NAME for VALUE`, `period NAME`
-    (a merchant period that joins a `most favourable of` period moves where it expires)."""
-    settings = [f"set {p.name}" for p in ps.params if p.source == MERCHANT and p.value != p.platform_default]
-    settings += [f"set {p.name} for {k}" for p in ps.params for k, _ in p.by_value]
-    return settings + [f"period {p.name}" for p in ps.periods if p.source == MERCHANT]
