@@ -2,7 +2,7 @@
 "2026-12") written by hand in Python.
 
 The speed floor of bench/bench_eval.py: `decide(flat)` returns, for valid flat facts, the
-same dict as `policydsl.evaluator.evaluate(baseline, flat).to_dict()` (bench_eval checks
+same dict as the reference interpreter's `evaluate(baseline, flat).to_dict()` (bench_eval checks
 this on every request before timing anything), and `decide_json(facts)` does the same
 from JSON-like nested facts, validating them on the way. It is what a careful programmer
 would write for this one policy: the scenarios as nested tests, the cites as constants,
@@ -82,24 +82,35 @@ def fmt(us: int) -> str:
     return (LOCAL_EPOCH + timedelta(0, 0, us)).isoformat()
 
 
-def end_of_day(anchor: int, days: int) -> int:
-    """The last microsecond of the China-time day `days` after the anchor's day."""
-    return ((anchor + OFFSET) // DAY + days + 1) * DAY - OFFSET - 1
+def local_day(instant: int) -> int:
+    """The China-time calendar day of an instant, as days since 1970-01-01."""
+    return (instant + OFFSET) // DAY
 
 
-def end_of_year(anchor: int) -> int:
-    """The last microsecond of a Civil Code year counted from the day after the anchor's
-    (China-time) day: the same date a year later, or 28 February for 29 February."""
-    day = (anchor + OFFSET) // DAY
-    date = fromordinal(day + ORDINAL_1970)  # a valid fact: its local date is in 0001–9999
+_day_ends: dict[int, str] = {}
+
+
+def day_end(day: int) -> str:
+    """The last instant of a China-time day (23:59:59.999999, where every calendar period
+    ends), as the decision writes it; memoised, as the same few days end most periods."""
+    text = _day_ends.get(day)
+    if text is None:
+        if len(_day_ends) >= 65_536:
+            _day_ends.clear()
+        text = _day_ends[day] = fmt((day + 1) * DAY - OFFSET - 1)
+    return text
+
+
+def year_later(day: int) -> int:
+    """The last day of a Civil Code year counted from the day after `day`: the same date a
+    year later, or 28 February for 29 February."""
+    date = fromordinal(day + ORDINAL_1970)  # a valid fact's day: its date is in 0001–9999
     year, month = date.year, date.month
     if month == 2 and date.day == 29:
-        span = 365
-    else:
-        if month > 2:
-            year += 1  # the 29 February the year may span is the next year's
-        span = 366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365
-    return (day + span + 1) * DAY - OFFSET - 1
+        return day + 365
+    if month > 2:
+        year += 1  # the 29 February the year may span is the next year's
+    return day + (366 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 365)
 
 
 def action(name: str, modality: str, cites: tuple[str, ...]) -> dict[str, Any]:
@@ -111,7 +122,8 @@ def period(name: str, days: int, deadline: str | None, expired: bool, unit: str 
 
 
 def decide(f: dict[str, Any]) -> dict[str, Any]:
-    """The baseline's decision for valid flat facts (`policydsl.facts.validate` output)."""
+    """The baseline's decision for valid flat facts (as policydsl's facts validation returns
+    them: dotted keys, timestamps as epoch microseconds, an omitted optional fact null)."""
     cat = f["order.category"]
     signed = f["order.signed_at"]
     agreed = f["order.agreed_service_days"]
@@ -125,7 +137,9 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
     fresh = cat in FRESH
 
     # ---- periods, in declaration order (a null signing: every period applies, not started) ----
+    # Calendar periods end at 24:00 China time, so "within" compares local days.
     periods = []
+    now = local_day(at)
     within_no_reason = False  # fresh goods have no no-reason period
     if signed is None:
         within_quality = True
@@ -142,20 +156,19 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
         elif agreed is not None:
             periods.append(period("no_reason_claims", agreed, None, False))
         periods.append(period("quality_claims", 15, None, False))
+        within_sanbao = sanbao
         if sanbao:
-            within_sanbao = True
             periods.append(period("sanbao_warranty_platform", 12, None, False, "months"))
             if f.get("order.sanbao_warranty_days") is not None:
                 periods.append(period("sanbao_warranty_product", f["order.sanbao_warranty_days"], None, False))
             periods.append(period("sanbao_repair", 12, None, False, "months"))
     else:
-        d15 = end_of_day(signed, 15)
-        s15 = fmt(d15)
-        within_quality = at <= d15
+        day = local_day(signed)
+        s15 = day_end(day + 15)
+        within_quality = now <= day + 15
         if not fresh:
-            d7 = end_of_day(signed, 7)
-            s7 = fmt(d7)
-            within_no_reason = at <= d7
+            s7 = day_end(day + 7)
+            within_no_reason = now <= day + 7
             periods.append(period("no_reason", 7, s7, not within_no_reason))
         periods.append(period("quality", 15, s15, not within_quality))
         if agreed is None:
@@ -164,38 +177,35 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                 periods.append(period("no_reason_claims", 7, s7, not within_no_reason))
             periods.append(period("quality_claims", 15, s15, not within_quality))
         else:
-            da = end_of_day(signed, agreed)
-            sa = fmt(da)
-            within_agreed = at <= da
+            sa = day_end(day + agreed)
+            within_agreed = now <= day + agreed
             periods.append(period("agreed", agreed, sa, not within_agreed))
             periods.append(period("service_period", agreed, sa, not within_agreed))
-            if fresh or da > d7:  # most favourable: the latest deadline, the first on a tie
+            if fresh or agreed > 7:  # most favourable: the latest deadline, the first on a tie
                 periods.append(period("no_reason_claims", agreed, sa, not within_agreed))
             else:
                 periods.append(period("no_reason_claims", 7, s7, not within_no_reason))
-            if da > d15:
+            if agreed > 15:
                 periods.append(period("quality_claims", agreed, sa, not within_agreed))
             else:
                 periods.append(period("quality_claims", 15, s15, not within_quality))
+        within_sanbao = False
         if sanbao:
-            dy = end_of_year(signed)
-            sy = fmt(dy)
-            within_sanbao = at <= dy
+            year_end = year_later(day)
+            sy = day_end(year_end)
+            within_sanbao = now <= year_end
             periods.append(period("sanbao_warranty_platform", 12, sy, not within_sanbao, "months"))
             product_days = f.get("order.sanbao_warranty_days")
             if product_days is None:
                 periods.append(period("sanbao_repair", 12, sy, not within_sanbao, "months"))
             else:
-                dp = end_of_day(signed, product_days)
-                sp = fmt(dp)
-                periods.append(period("sanbao_warranty_product", product_days, sp, at > dp))
-                if dp > dy:
-                    within_sanbao = at <= dp
+                sp = day_end(day + product_days)
+                periods.append(period("sanbao_warranty_product", product_days, sp, now > day + product_days))
+                if day + product_days > year_end:
+                    within_sanbao = now <= day + product_days
                     periods.append(period("sanbao_repair", product_days, sp, not within_sanbao))
                 else:
                     periods.append(period("sanbao_repair", 12, sy, not within_sanbao, "months"))
-    if not sanbao:
-        within_sanbao = False
 
     # ---- the extension (N3): 3 times, within 1 year after payment, once settled ----
     paid = f["order.paid_at"]
@@ -208,12 +218,12 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
     elif remaining == 0:
         why = ALL_USED
     else:
-        limit = end_of_year(paid)
-        if at > limit:
-            why = f"not available: the request is after {fmt(limit)}, the end of the extension window (N3)"
+        limit = year_later(local_day(paid))
+        if now > limit:
+            why = f"not available: the request is after {day_end(limit)}, the end of the extension window (N3)"
         else:
             eligible = True
-            why = f"{remaining} of 3 extensions left, 7 days each, until {fmt(limit)} (N3)"
+            why = f"{remaining} of 3 extensions left, 7 days each, until {day_end(limit)} (N3)"
     extension = {"eligible": eligible, "remaining": remaining, "why": why}
 
     # ---- the facts as the trace shows them ----

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import importlib.util
 import io
 import itertools
 import json
-import random
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -20,50 +17,8 @@ from policydsl import cli
 from policydsl.tools import batch
 from policydsl.api import load
 from policydsl.evaluate.decision import dumps
-from test_codegen import BASELINE, STINGY
-
-BASE: dict[str, Any] = {
-    "order": {"category": "general", "paid_at": "2026-10-01T12:00:00+08:00", "signed_at": "2026-10-03T18:00:00+08:00",
-              "settled": True, "extensions_used": 0, "sanbao_covered": False, "agreed_service_days": None},
-    "request": {"at": "2026-10-20T10:00:00+08:00", "type": "return_refund", "reason": "no_reason",
-                "product_used": False, "quality_issue": False, "damage_cause": "none", "evidence": "provided"},
-    "negotiation": {"stage": "open"},
-}
-BAD_LINES = [
-    '{"order": ',                                                     # not JSON
-    "[1, 2]",                                                         # not an object
-    json.dumps({**BASE, "extra": 1}),                                 # unknown fact
-    json.dumps({**BASE, "order": {**BASE["order"], "category": "fruit"}}),
-    json.dumps({**BASE, "order": {**BASE["order"], "paid_at": "2026-11-01T00:00:00+08:00"}}),  # paid after signing
-    json.dumps({**BASE, "request": {**BASE["request"], "at": "9999-12-31T23:00:00Z"}}),        # past year 9999 locally
-    "1" + "0" * 5000,                                                 # too many digits for Python
-]
-
-
-def requests_jsonl(n: int, seed: int = 7) -> str:
-    """`n` lines: mostly valid requests around the period boundaries, some bad, some blank."""
-    rnd = random.Random(seed)
-    lines = []
-    for i in range(n):
-        if i % 11 == 5:
-            lines.append(rnd.choice(BAD_LINES))
-            continue
-        if i % 17 == 3:
-            lines.append("   ")
-            continue
-        facts = copy.deepcopy(BASE)
-        facts["order"]["category"] = rnd.choice(["general", "fresh_food", "apparel", "electronics", "books"])
-        facts["order"]["signed_at"] = rnd.choice([None, "2026-10-03T18:00:00+08:00", "2026-10-03T10:00:00Z"])
-        facts["order"]["agreed_service_days"] = rnd.choice([None, 10, 30])
-        facts["order"]["extensions_used"] = rnd.randint(0, 4)
-        facts["request"]["reason"] = rnd.choice(["no_reason", "quality"])
-        facts["request"]["product_used"] = rnd.random() < 0.5
-        facts["request"]["quality_issue"] = rnd.random() < 0.5
-        facts["request"]["evidence"] = rnd.choice(["provided", "verified"])
-        day, time = rnd.choice([9, 10, 11, 17, 18, 19, 25]), rnd.choice(["00:00:00", "23:59:59", "12:30:00"])
-        facts["request"]["at"] = f"2026-10-{day:02d}T{time}+08:00"
-        lines.append(json.dumps(facts, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+from facts_strategies import BASE, requests_jsonl
+from policy_sets import BASELINE, STINGY
 
 
 @pytest.fixture(autouse=True)

@@ -14,7 +14,7 @@ from policydsl import ir
 from policydsl.api import load_set
 from policydsl.cli import main
 from policydsl.ir.jsonform import FORMAT, FORMAT_VERSION, KINDS, IRFormatError, from_json, to_data, to_json
-from test_codegen import BASELINE, GENEROUS, MERCHANTS, STINGY, adversarial_sets
+from policy_sets import BASELINE, GENEROUS, MERCHANTS, STINGY, adversarial_sets
 
 
 def _load(path: Path) -> ir.PolicySet:

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from policydsl import cli
-from test_batch import BASE, requests_jsonl
-from test_codegen import BASELINE, STINGY
+from facts_strategies import BASE, requests_jsonl
+from policy_sets import BASELINE, STINGY
 
 pytest.importorskip("dask.bag")
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"

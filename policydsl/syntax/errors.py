@@ -103,13 +103,34 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
         no_extends = _merchant_header_without_extends(source, part, offset_line, len(part), "PD102")
         if no_extends is not None:
             return no_extends
-    text_lines = source.text.rstrip("\n").split("\n")  # lines as the parser counts them
-    last = len(text_lines)
+    end = _end_of_code(source.text)  # just after the last token: trailing comments and blanks do not count
+    line = source.text.count("\n", 0, end) + 1
+    column = end - (source.text.rfind("\n", 0, end) + 1) + 1
     return Diagnostic(code="PD102",
                       message="the file ends in the middle of a declaration"
                               + (f"; expected {_expected_phrase(expected)}" if expected else ""),
-                      span=point(source, last, len(text_lines[-1]) + 1),
+                      span=point(source, line, column),
                       hint="finish the last declaration" if expected else None)
+
+
+# A string literal or a comment, whichever starts first: `#` inside a string is not a comment.
+# Same patterns as the grammar's STRING and COMMENT terminals.
+_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+
+
+def _end_of_code(text: str) -> int:
+    """The offset just after the last character that is neither blank nor in a comment."""
+    end = pos = 0
+    for m in [*_STRING_OR_COMMENT.finditer(text), None]:
+        gap = text[pos:m.start() if m else len(text)]
+        if gap.strip():
+            end = pos + len(gap.rstrip())
+        if m is None:
+            break
+        if not m.group().startswith("#"):
+            end = m.end()
+        pos = m.end()
+    return end
 
 
 _STRING_RE = r'"(?:[^"\\\n]|\\.)*"'

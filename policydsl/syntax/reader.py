@@ -14,7 +14,7 @@ from policydsl.diagnostics import Diagnostic
 from policydsl.source import Source, Span, point
 
 from policydsl.syntax.builder import AstBuilder, SyntaxProblem
-from policydsl.syntax.errors import _RESUME, _syntax_diagnostic
+from policydsl.syntax.errors import _RESUME, _STRING_OR_COMMENT, _syntax_diagnostic
 from policydsl.syntax.grammar import MAX_SYNTAX_ERRORS, SHIPPED_BASELINE, parser
 
 @attrs.frozen
@@ -149,9 +149,6 @@ def _shift_lines(tree: Tree, offset: int) -> Tree:
     return tree
 
 
-# A string literal or a comment, whichever starts first: `#` inside a string is not a comment.
-# Same patterns as the grammar's STRING and COMMENT terminals.
-_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
 
 
 def _comments(source: Source, text: str) -> list[ast.Comment]:

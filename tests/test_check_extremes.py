@@ -1,4 +1,5 @@
-"""Review of the exact favourability checker: cases where the checker's encoding, solver or
+"""The exact favourability checker at the extremes (huge constants, far dates, far offsets, many
+timestamps): cases where the checker's encoding, solver or
 counterexample construction disagreed with the reference evaluator (policydsl.evaluate.interpreter).
 
 Each test writes a small merchant policy, runs `check_merchant`, and compares with the
