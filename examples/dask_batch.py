@@ -87,7 +87,7 @@ def decide_partition(lines: Iterable[str], source: str, first_line: int = 1) -> 
     module = _module(source)
     decide, facts_error = module["decide"], module["FactsError"]
     for number, line in enumerate(lines, start=first_line):
-        if line.strip():
+        if line.strip(" \t\r\n"):  # blank by JSON's definition only, as `policydsl eval` reads
             yield _decide_line(number, line, decide, facts_error)
 
 
@@ -118,14 +118,14 @@ def _dumps(doc: Any) -> str:
 
 
 def count_lines(block: bytes) -> int:
-    """Lines in a block of whole lines, split as Python's text files split them (\\n, \\r\\n, \\r)."""
-    return block.count(b"\n") + block.count(b"\r") - block.count(b"\r\n")
+    """Lines in a block of whole lines: records end at `\\n` only (a lone `\\r` is JSON whitespace)."""
+    return block.count(b"\n")
 
 
 def write_partition(block: bytes, first_line: int, source: str, path: str) -> tuple[int, int]:
     """Decide one partition (whole lines, UTF-8) into one file; (lines written, lines not valid facts)."""
     written = failed = 0
-    lines = io.TextIOWrapper(io.BytesIO(block), encoding="utf-8")  # universal newlines, as `open` reads
+    lines = io.TextIOWrapper(io.BytesIO(block), encoding="utf-8", newline="\n")  # as `policydsl eval` reads
     with open(path, "w", encoding="utf-8") as out:
         for ok, line in decide_partition(lines, source, first_line):
             out.write(line + "\n")

@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from policydsl import cli
@@ -215,3 +217,54 @@ def test_a_lone_surrogate_escape_is_echoed_as_an_escape(tmp_path: Path) -> None:
     assert code == 2 and len(outputs) == 3
     assert "\\ud800" in outputs[1] and json.loads(outputs[1])["errors"][0]["code"] == "PD405"
     out.encode("utf-8")  # the whole output is valid UTF-8
+
+
+# ---- records are lines split on `\n` only; blank means JSON whitespace only -------------------------
+
+ODD_BLANKS = ["", " ", "\t", "\r", " \r\t "]  # blank by JSON's definition: skipped, no output line
+ODD_CONTENT = ["\u3000", "\x0c", "\x1f", "\u2028", "\x85", "\u00a0", "\v"]  # not JSON: one error record each
+
+
+def _good_line(draw: st.DrawFn) -> str:
+    """A valid request, sometimes with a lone `\r` (JSON whitespace) between its tokens."""
+    text = json.dumps(BASE, ensure_ascii=False)
+    if draw(st.booleans()):
+        at = draw(st.sampled_from([i for i, c in enumerate(text) if c == ","]))
+        text = text[:at + 1] + "\r" + text[at + 1:]
+    return text
+
+
+@st.composite
+def interleavings(draw: st.DrawFn) -> list[tuple[str, str]]:
+    """(kind, line) with kind "good", "bad" or "blank", in a random order."""
+    out = []
+    for _ in range(draw(st.integers(1, 12))):
+        kind = draw(st.sampled_from(["good", "bad", "blank"]))
+        if kind == "good":
+            out.append((kind, _good_line(draw)))
+        elif kind == "bad":
+            out.append((kind, draw(st.sampled_from(ODD_CONTENT + ['{"order": ', "[1]", "nul"]))))
+        else:
+            out.append((kind, draw(st.sampled_from(ODD_BLANKS))))
+    return out
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=interleavings(), crlf=st.booleans())
+def test_one_output_line_per_record_whatever_the_whitespace(tmp_path: Path, workers: int,
+                                                            lines: list[tuple[str, str]], crlf: bool) -> None:
+    """Every line that is not blank by JSON's definition gets exactly one output line, with its
+    own line number: a lone `\r` inside a record does not split it, and U+3000, U+2028, a form
+    feed or \x1f alone are error records, not silently dropped lines."""
+    end = "\r\n" if crlf else "\n"
+    path = tmp_path / "odd.jsonl"
+    path.write_bytes(end.join(text for _, text in lines).encode("utf-8") + end.encode())
+    with batch.open_facts(str(path)) as stream:
+        got = list(batch.decide_lines(load(BASELINE).backend, batch.iter_lines(stream), "odd.jsonl", workers))
+    wanted = [(number, kind) for number, (kind, _) in enumerate(lines, start=1) if kind != "blank"]
+    assert len(got) == len(wanted)
+    for (ok, out), (number, kind) in zip(got, wanted):
+        assert ok is (kind == "good"), (number, out)
+        if not ok:
+            assert json.loads(out)["line"] == number

@@ -44,12 +44,13 @@ def named_json_lines(path: str) -> bool:
 def open_facts(path: str) -> AbstractContextManager[IO[str]]:
     """The facts file, or stdin for `-`, as text. Bytes that are not UTF-8 are kept as raw
     surrogates (see `not_utf8`), so that one bad line of a batch becomes that line's error
-    record; a stdin that cannot be reconfigured so raises UnicodeDecodeError on such bytes."""
+    record; a stdin that cannot be reconfigured so raises UnicodeDecodeError on such bytes.
+    Records are split on `\n` only: a lone `\r` inside a record is JSON whitespace."""
     if path == "-":
         if isinstance(sys.stdin, io.TextIOWrapper):
-            sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+            sys.stdin.reconfigure(encoding="utf-8", errors="surrogateescape", newline="\n")
         return contextlib.nullcontext(sys.stdin)
-    return open(path, encoding="utf-8", errors="surrogateescape")
+    return open(path, encoding="utf-8", errors="surrogateescape", newline="\n")
 
 
 def is_json_lines(path: str, head: str) -> bool:
@@ -75,10 +76,16 @@ def not_utf8(text: str) -> bool:
     return not text.isascii() and _SURROGATE.search(text) is not None
 
 
+#: The whitespace JSON allows between tokens; a line of nothing else is blank (RFC 8259).
+JSON_WHITESPACE = " \t\r\n"
+
+
 def iter_lines(stream: IO[str]) -> Iterator[Numbered]:
-    """(line number, text) for every non-blank line, read lazily."""
+    """(line number, text) for every line that is not blank by JSON's definition, read lazily.
+    `stream` must split lines on `\n` only (`open_facts`, or `io.StringIO`); any other content,
+    even U+3000 or a form feed alone, is a record (and, not being JSON, an error record)."""
     for number, line in enumerate(stream, start=1):
-        if line.strip():
+        if line.strip(JSON_WHITESPACE):
             yield number, line
 
 
