@@ -4,7 +4,7 @@ policies of 10, 100 and 1,000 rules over independent regions.
     python bench/bench_check.py            # the table
     python bench/bench_check.py --profile  # plus a cProfile of the largest synthetic policy
 
-Synthetic rule i fires when `order.agreed_service_days == i` (disjoint regions) and grants
+Synthetic rule i fires when `order.agreed_service_days == i days` (disjoint regions) and grants
 one pro-buyer action (must/should, cycling through them) or forbids a pro-merchant one, so
 every synthetic policy is valid and the checker has to prove that for every action.
 Times are for the favourability check alone (`check_merchant` on an already-loaded set),
@@ -41,7 +41,7 @@ def synthetic(n: int) -> str:
              'clause M1 "Per-order agreed periods, each with its own promise"', ""]
     for i in range(n):
         modality, action = GRANTS[i % len(GRANTS)]
-        lines += [f"rule promise_{i} cites M1", f"  when order.agreed_service_days == {i}",
+        lines += [f"rule promise_{i} cites M1", f"  when order.agreed_service_days == {i} days",
                   f"  then {modality} {action}"]
     return "\n".join(lines) + "\n"
 

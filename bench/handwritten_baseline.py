@@ -2,12 +2,13 @@
 "2026-12") written by hand in Python.
 
 The speed floor of bench/bench_eval.py: `decide(flat)` returns, for valid flat facts, the
-same dict as the reference interpreter's `evaluate(baseline, flat).to_dict()` (bench_eval checks
-this on every request before timing anything), and `decide_json(facts)` does the same
-from JSON-like nested facts, validating them on the way. It is what a careful programmer
-would write for this one policy: the scenarios as nested tests, the cites as constants,
-each timestamp formatted once. Only the standard library is used, except that unusual
-input is handed to policydsl's validator, which reports every problem.
+same dict as the reference interpreter's `evaluate(baseline, flat).to_dict()`
+(policydsl.evaluate.interpreter; bench_eval checks this on every request before timing
+anything), and `decide_json(facts)` does the same from JSON-like nested facts, validating
+them on the way. It is what a careful programmer would write for this one policy: the
+scenarios as nested tests, the cites as constants, each timestamp formatted once. Only the
+standard library is used, except that unusual input is handed to policydsl's validator
+(policydsl.evaluate.facts), which reports every problem.
 """
 
 from __future__ import annotations
@@ -37,30 +38,33 @@ EVIDENCE = frozenset(("none", "provided", "verified", "refuted"))
 STAGES = frozenset(("open", "compensation_offered", "compensation_rejected", "agreed"))
 NOT_VALID_QUALITY = frozenset(("man_made", "improper_storage"))  # valid_quality_claim's excluded causes
 NOT_OF_GOODS = frozenset(("courier", "man_made", "improper_storage"))  # defect_of_goods' excluded causes
+COURIER_CHECKED = frozenset(("none", "unknown", "courier", "not_man_made"))  # s3_1_case1_courier_check's causes
 GIVEN = frozenset(("provided", "verified"))  # evidence_given
 COMPENSATED = frozenset(("compensation_offered", "agreed"))  # guide_cancellation_once_compensated
 
-# The cites of each rule (one rule gives each action in any decision of the baseline alone,
-# so an action's cites are its rule's).
+# The cites of each rule (in any decision of the baseline alone one rule gives each action its
+# strongest modality, so an action's cites are that rule's: the 三包 `may accept_request` only
+# counts when no normal flow's `must` does).
 NORMAL_NO_REASON = ("S2",)
 NORMAL_QUALITY = ("S3",)
-GOVERNING = ("G2c", "S3.2")  # governing_period_flow, agreed_period_governs
+GOVERNING = ("G2c",)  # governing_period_flow
+AGREED_GOVERNS = ("G2c", "S3.2")  # agreed_period_governs
 GENERAL = ("G1", "G4b")  # never_refuse_outright
 VERIFY = ("G1", "G4a", "G4b")  # verify_and_propose
 SANBAO = ("G2a",)
-S1_COMPENSATION = ("S1", "S1.1", "S1.2")
-S2_COMPENSATION = ("S2", "S2.2")
+S1_COMPENSATION = ("S1",)
+S2_COMPENSATION = ("S2",)
 S3_COMPENSATION = ("S3",)
 NOT_ACCEPTED_COMPENSATION = ("G4b", "G4c")
 CANCELLATION = ("S1", "S2", "S3")
-S1_NEGOTIATE = ("S1.1", "S1.2")
-S2_NEGOTIATE = ("S2.1", "S2.2")
-S3_NEGOTIATE = ("S3.1", "S3.2")
+S1_NEGOTIATE = ("S1", "G4c")
+S2_NEGOTIATE = ("S2", "G4c")
+S3_NEGOTIATE = ("S3", "G4c")
 NOT_ACCEPTED_NEGOTIATE = ("G4c",)
 RESALE_JUDGED = ("N1",)
 S1_1_EXPLAIN = ("S1", "S1.1")
 S1_2_STORAGE = ("S1.2",)
-S2_1_REOPEN = ("S2.1", "N2")
+S2_1_REOPEN = ("S2.1", "N2", "N3")
 S2_2_RESALE = ("S2.2", "N1")
 S3_1 = ("S3.1",)
 S3_1_REOPEN = ("S3.1", "N2")
@@ -236,7 +240,8 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
     t_cause = "request.damage_cause=" + cause
     t_evidence = "request.evidence=" + evidence
     t_stage = "negotiation.stage=" + stage
-    t_quality = "request.quality_issue=true" if f["request.quality_issue"] else "request.quality_issue=false"
+    quality_issue = f["request.quality_issue"]
+    t_quality = "request.quality_issue=true" if quality_issue else "request.quality_issue=false"
     periods_read = f"{t_agreed}, {t_cat}, {t_signed}, {t_at}"  # what the claims periods read
     flow_read = f"{periods_read}, {t_cause}, {t_evidence}, {t_used}, {t_reason}"  # normal_flow and its kin
 
@@ -249,11 +254,15 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
     escalation = None
     rejected = stage == "compensation_rejected"
 
+    def extension_read() -> str:  # the extension's facts as a trace shows them
+        return (f"order.extensions_used={f['order.extensions_used']}, order.paid_at={fmt(paid)}, "
+                f"order.settled={'true' if f['order.settled'] else 'false'}")
+
     def agreed_governs() -> None:  # agreed_period_governs: an agreed period runs
         nonlocal apply_agreed
         trace.append(f"platform rule agreed_period_governs fired [{t_agreed}, {t_signed}, {t_at}]: gives must "
                      f"apply_agreed_period")
-        apply_agreed = action("apply_agreed_period", "must", GOVERNING)
+        apply_agreed = action("apply_agreed_period", "must", AGREED_GOVERNS)
 
     def verify_and_propose() -> None:  # the normal flow does not accept the request
         nonlocal evidence_step, propose
@@ -262,10 +271,9 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
         evidence_step = action("request_evidence", "should", VERIFY)
         propose = action("propose_solution", "should", VERIFY)
 
-    def sanbao_claim() -> None:  # a valid quality claim on 三包 goods within the repair warranty
+    def sanbao_claim() -> None:  # a valid quality claim for a reported, non-courier defect of 三包 goods in warranty
         nonlocal repair, exchange, accept
-        read = (f"order.sanbao_covered=true, order.sanbao_warranty_days={_show(f.get('order.sanbao_warranty_days'))}, "
-                f"{t_signed}, {t_at}, {t_cause}, {t_evidence}, {t_reason}")
+        read = f"{sanbao_read(f)}, {t_signed}, {t_at}, {t_cause}, {t_evidence}, {t_quality}, {t_reason}"
         trace.append(f"platform rule sanbao_repair_in_warranty fired [{read}]: gives must offer_repair")
         repair = action("offer_repair", "must", SANBAO)
         failed = f.get("order.failed_repairs")
@@ -286,12 +294,13 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                          f"negotiate_other_remedy")
             negotiate = action("negotiate_other_remedy", "should", NOT_ACCEPTED_NEGOTIATE)
 
-    def past_period(reopen_duty: bool = False) -> None:  # escalation, guide_cancellation_once_compensated
+    def past_period(duty: bool = False) -> None:  # escalation, guide_cancellation_once_compensated
         nonlocal escalation, cancel
         escalation = {"platform_may_intervene": True, "rulings": list(RULINGS), "cites": ["N1"]}
-        if stage in COMPENSATED and not reopen_duty:
-            trace.append(f"platform rule guide_cancellation_once_compensated fired [{t_stage}, {periods_read}, "
-                         f"{t_cause}, {t_evidence}, {t_used}, {t_quality}, {t_reason}]: gives may guide_cancellation")
+        if stage in COMPENSATED and not duty:  # never next to a duty to reopen (S3.1 case 2) or to repair (三包)
+            trace.append(f"platform rule guide_cancellation_once_compensated fired [{t_stage}, {t_agreed}, {t_cat}, "
+                         f"{sanbao_read(f)}, {t_signed}, {t_at}, {t_cause}, {t_evidence}, {t_used}, {t_quality}, "
+                         f"{t_reason}]: gives may guide_cancellation")
             cancel = action("guide_cancellation", "may", CANCELLATION)
 
     def resale_judged() -> None:  # resale_judged_from_evidence: past the period, used, evidence given (not S2.2)
@@ -334,7 +343,7 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                 negotiate = action("negotiate_other_remedy", "should", S1_NEGOTIATE)
             resale_judged()
             if not used:  # S1.1: the exclusion may be explained, but not against an unrefuted quality problem
-                if not (f["request.quality_issue"] and evidence != "refuted"):
+                if not (quality_issue and evidence != "refuted"):
                     trace.append(f"platform rule s1_1_explain_and_compensate fired [{periods_read}, {t_cause}, "
                                  f"{t_evidence}, {t_used}, {t_quality}, {t_reason}]: gives may "
                                  f"explain_no_reason_exclusion")
@@ -355,10 +364,11 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                 trace.append(f"platform rule s2_negotiate_after_rejection fired [{t_stage}, {periods_read}, "
                              f"{t_reason}]: gives should negotiate_other_remedy")
                 negotiate = action("negotiate_other_remedy", "should", S2_NEGOTIATE)
-            if not used:  # S2.1: reopening by agreement
-                if stage == "agreed":
-                    trace.append(f"platform rule s2_1_reopen_by_agreement fired [{t_stage}, {periods_read}, "
-                                 f"{t_used}, {t_reason}]: gives may reopen_after_sales")
+            if not used:  # S2.1: reopening by agreement, done with the extension (only while it is available)
+                if stage == "agreed" and eligible:
+                    trace.append(f"platform rule s2_1_reopen_by_agreement fired [{t_stage}, {t_agreed}, {t_cat}, "
+                                 f"{extension_read()}, {t_signed}, {t_at}, {t_used}, {t_reason}]: gives may "
+                                 f"reopen_after_sales")
                     reopen = action("reopen_after_sales", "may", S2_1_REOPEN)
             elif evidence in GIVEN:  # S2.2: resale is affected
                 trace.append(f"platform rule s2_2_resale_affected fired [{periods_read}, {t_evidence}, {t_used}, "
@@ -385,7 +395,9 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
         storage = action("advise_storage", "may", S1_2_STORAGE)
     else:  # a quality claim
         valid = evidence != "refuted" and cause not in NOT_VALID_QUALITY
-        case1 = not f["request.quality_issue"] or cause == "courier"  # S3.1 case 1: no defect (or the courier's)
+        case1 = not quality_issue or cause == "courier"  # S3.1 case 1: no defect (or the courier's)
+        # sanbao_claim: a valid claim for a reported defect that is not the courier's, in the repair warranty
+        sanbao_duty = within_sanbao and valid and not case1
         if within_quality or within_agreed:  # within quality_claims
             if valid:  # the normal flow
                 if within_quality:
@@ -399,7 +411,7 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                 if within_agreed:
                     agreed_governs()
                 trace.append(NEVER_REFUSE)
-                if within_sanbao:
+                if sanbao_duty:
                     sanbao_claim()
             else:  # refuted, or man-made or storage damage: not accepted, no past-period scenario
                 if within_agreed:
@@ -408,7 +420,7 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                 verify_and_propose()
                 in_period_not_accepted()
                 if not used:
-                    if case1:
+                    if case1 and cause in COURIER_CHECKED:  # not damage the buyer caused
                         trace.append(f"platform rule s3_1_case1_courier_check fired [{periods_read}, {t_cause}, "
                                      f"{t_evidence}, {t_used}, {t_quality}, {t_reason}]: gives should "
                                      f"check_courier_damage")
@@ -420,14 +432,14 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
             scenario += ("S3", "S3.2") if used else ("S3", "S3.1")
             trace += ["scenario S3 holds", "scenario S3.2 holds" if used else "scenario S3.1 holds", NEVER_REFUSE]
             verify_and_propose()
-            if valid and within_sanbao:
+            if sanbao_duty:
                 sanbao_claim()
             trace.append(f"platform rule s3_small_compensation fired [{periods_read}, {t_cause}, {t_reason}]: gives "
                          f"should offer_small_compensation")
             compensate = action("offer_small_compensation", "should", S3_COMPENSATION)
-            reopen_duty = (not used and f["request.quality_issue"] and evidence == "verified"
+            reopen_duty = (not used and quality_issue and evidence == "verified"
                            and cause not in NOT_OF_GOODS)  # S3.1 case 2: a verified defect of the goods
-            past_period(reopen_duty)
+            past_period(reopen_duty or sanbao_duty)
             if rejected:
                 trace.append(f"platform rule s3_negotiate_after_rejection fired [{t_stage}, {periods_read}, "
                              f"{t_cause}, {t_reason}]: gives should negotiate_other_remedy")
@@ -439,20 +451,19 @@ def decide(f: dict[str, Any]) -> dict[str, Any]:
                     trace.append(f"platform rule s3_1_case1_no_defect fired [{periods_read}, {t_cause}, {t_used}, "
                                  f"{t_quality}, {t_reason}]: gives may provide_quality_proof")
                     proof = action("provide_quality_proof", "may", S3_1)
-                    trace.append(f"platform rule s3_1_case1_courier_check fired [{s31_read}]: gives should "
-                                 f"check_courier_damage")
-                    courier_check = action("check_courier_damage", "should", S3_1)
+                    if cause in COURIER_CHECKED:  # not damage the buyer caused
+                        trace.append(f"platform rule s3_1_case1_courier_check fired [{s31_read}]: gives should "
+                                     f"check_courier_damage")
+                        courier_check = action("check_courier_damage", "should", S3_1)
                 elif reopen_duty:
                     trace.append(f"platform rule s3_1_case2_verified_defect fired [{s31_read}]: gives must "
                                  f"reopen_after_sales")
                     reopen = action("reopen_after_sales", "must", S3_1_REOPEN)
                     if not eligible:  # the duty stands; the extension cannot serve it
                         trace.append(
-                            f"platform rule s3_1_case2_no_extension fired [{t_agreed}, {t_cat}, "
-                            f"order.extensions_used={f['order.extensions_used']}, order.paid_at={fmt(paid)}, "
-                            f"order.settled={'true' if f['order.settled'] else 'false'}, {t_signed}, {t_at}, "
-                            f"{t_cause}, {t_evidence}, {t_used}, {t_quality}, {t_reason}]: gives must "
-                            f"negotiate_other_remedy")
+                            f"platform rule s3_1_case2_no_extension fired [{t_agreed}, {t_cat}, {extension_read()}, "
+                            f"{t_signed}, {t_at}, {t_cause}, {t_evidence}, {t_used}, {t_quality}, {t_reason}]: "
+                            f"gives must negotiate_other_remedy")
                         negotiate = action("negotiate_other_remedy", "must", S3_1_NO_EXTENSION)
                         conflicts.append({"action": "reopen_after_sales", "modality": "must",
                                           "capability": "extension", "why": why, "cites": ["N3"]})
@@ -472,6 +483,12 @@ def _show(count: int | None) -> str:
     return "null" if count is None else str(count)
 
 
+def sanbao_read(f: dict[str, Any]) -> str:
+    """The 三包 facts as a trace shows them (only rules that test the repair warranty read them)."""
+    return (f"order.sanbao_covered={'true' if f['order.sanbao_covered'] else 'false'}, "
+            f"order.sanbao_warranty_days={_show(f.get('order.sanbao_warranty_days'))}")
+
+
 def read_timestamp(value: Any) -> int | None:
     """Epoch microseconds of `YYYY-MM-DDTHH:MM:SS+HH:MM` or `…Z` in the writable range; else None."""
     if type(value) is not str or len(value) not in (20, 25) or value[10] != "T":
@@ -488,7 +505,7 @@ def read_timestamp(value: Any) -> int | None:
 
 
 def optional_count(value: Any) -> bool:
-    """A value a `count? may be omitted` fact accepts (absent is null)."""
+    """A value a `count?` or `days?` fact accepts (an omitted one, where allowed, is null)."""
     return value is None or type(value) is int and value >= 0
 
 

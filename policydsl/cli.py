@@ -109,7 +109,8 @@ def main() -> None:
                                                     "(default: the installed baseline named by `extends`).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True, help="Output for people, tools, code scanning, or GitHub annotations.")
-def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
+@click.option("--deny-warnings", is_flag=True, help="Exit 1 when there are warnings and no errors (for CI).")
+def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings: bool) -> None:
     """Check policy files: syntax, names, types, and (for merchant files) that no rule is
     stricter than the platform baseline. Directories are searched for *.policy files.
 
@@ -139,7 +140,7 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str) -> None:
         status = "ok" if n_err == 0 else "failed"
         click.echo(f"{'' if not diags else chr(10)}checked {len(report.files)} file(s): {status}, "
                    f"{n_err} error(s), {n_warn} warning(s)")
-    sys.exit(report.exit_code)
+    sys.exit(report.exit_code_with(deny_warnings=deny_warnings))
 
 
 # ---- eval -------------------------------------------------------------------------------

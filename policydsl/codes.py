@@ -59,6 +59,10 @@ CODES: dict[str, CodeDoc] = {
         '`param p = 10000000000000000000 days`; `when order.extensions_used > 1000…000` with 5,000 digits',
         'Write the value you mean; durations, counts and limits are far smaller.'),
     # names and types
+    'PD107': CodeDoc(
+        'conditions are nested too deeply',
+        'a condition with 150 nested parentheses, or 300 `not`s in a row',
+        'Name parts of the condition with `let` and combine the names.'),
     'PD201': CodeDoc(
         'unknown fact or name',
         '`when request.typ == refund_only` (hint: did you mean `request.type`?); `when past_no_reasn`',
@@ -134,6 +138,10 @@ CODES: dict[str, CodeDoc] = {
         "an in-file test's facts are not facts `policydsl eval` accepts",
         'a `given` value `request.at: "2026-10-08T10:00:00"` (no UTC offset), or a test that leaves a fact out',
         'Give every fact, as the facts JSON would: the message names the PD4xx problem and the fact.'),
+    'PD217': CodeDoc(
+        "a condition is nested too deeply once its `let`s and scenarios are expanded",
+        'a chain of 200 `let`s, each `let lN = order.b and not lM` of the one before',
+        'Flatten the chain: combine several conditions in one `let` with `and`/`or`.'),
     # favourability (merchant vs baseline)
     'PD301': CodeDoc(
         'a merchant rule (or a merchant period joining a baseline period) is less favourable to the buyer '
@@ -151,17 +159,36 @@ CODES: dict[str, CodeDoc] = {
         '`capability extension: at most 5 times`',
         "Remove the declaration: N3's 3 extensions × 7 days within a year of payment is a platform capability."),
     'PD304': CodeDoc(
-        'warning: a merchant rule never fires',
+        'warning: a rule never fires',
         '`rule never cites S2.1 when request.reason == quality and request.reason == no_reason then …`',
         'Fix the condition, or delete the rule.'),
     'PD305': CodeDoc(
-        'warning: a merchant rule is fully shadowed and changes no decision',
+        'warning: a rule is fully shadowed and changes no decision',
         'a merchant rule giving `must reopen_after_sales` exactly where the baseline already does',
         'Delete the rule, or make it grant more than the baseline.'),
     'PD306': CodeDoc(
         'the checker cannot decide this policy (outside the decidable fragment)',
-        'merchant `period express = 48 hours after order.signed_at joins quality_claims`',
-        'Express the rule with enums, bools, counts and calendar-day periods, so that it can be checked exactly.'),
+        'merchant `period express = order.failed_repairs hours after order.signed_at` (an exact period whose '
+        'length is read from a fact)',
+        'Give the period a fixed length or a parameter; every other construct of the language is decided exactly.'),
+    'PD307': CodeDoc(
+        'warning: a rule cites no clause',
+        '`rule help when scenario S2.1 then should soothe_buyer` (its decisions would show `"cites": []`)',
+        'Cite the clause the rule encodes: `rule help cites M1, S2.1 when …`.'),
+    'PD308': CodeDoc(
+        'warning: a clause is declared and nothing cites it',
+        '`clause M1 "15-day returns"` in a file whose `set no_reason_days = 15 days` does not say `cites M1`',
+        'Cite it from the rule, setting, period or capability that encodes it, or delete the clause.'),
+    'PD309': CodeDoc(
+        'warning: one effect of a rule never changes a decision',
+        '`then must offer_small_compensation, may inform_resale_affected` where the baseline already gives '
+        '`may inform_resale_affected` wherever the rule fires',
+        'Drop the idle effect, or make it give the buyer more than the other rules do.'),
+    'PD310': CodeDoc(
+        'warning: `must_not` on a pro-buyer action',
+        '`then must_not offer_small_compensation`',
+        '`must_not` is for pro-merchant actions such as `refuse_outright`; in a merchant file forbidding '
+        'a pro-buyer action is stricter than the baseline wherever the rule fires.'),
     # facts (request input)
     'PD401': CodeDoc(
         'facts are not valid JSON',

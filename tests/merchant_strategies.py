@@ -82,9 +82,11 @@ class PeriodSpec:
     anchor: str  # order.signed_at | order.paid_at
     guard: str | None  # a condition over facts only ("when ...")
     joins: str | None  # a `most favourable of` period it joins (a promised period, G2c), or None
+    hours: int | None = None  # an exact period of this many hours instead (`N hours after X`)
 
     def text(self) -> str:
-        out = f"period {self.name} cites M1 = {self.days} days from the day after {self.anchor}"
+        out = (f"period {self.name} cites M1 = {self.hours} hours after {self.anchor}" if self.hours is not None
+               else f"period {self.name} cites M1 = {self.days} days from the day after {self.anchor}")
         if self.guard:
             out += f"\n  when {self.guard}"
         if self.joins:
@@ -174,7 +176,7 @@ def _enum_atoms(merchant_periods: tuple[str, ...]) -> st.SearchStrategy[str]:
 
     periods = PLATFORM_PERIODS + merchant_periods
     counts = st.one_of(
-        st.builds(lambda op, k: f"order.agreed_service_days {op} {k}",
+        st.builds(lambda op, k: f"order.agreed_service_days {op} {k} days",
                   st.sampled_from(["==", "!=", "<", "<=", ">", ">="]), st.integers(0, 40)),
         st.builds(lambda op, p: f"order.agreed_service_days {op} {p}",
                   st.sampled_from(["<", "<=", ">", ">="]), st.sampled_from(DAY_PARAMS)),
@@ -262,7 +264,9 @@ def merchant_specs(draw, *, max_rules: int = 4, suppression: bool = True, loweri
                                   anchor=draw(st.sampled_from(["order.signed_at", "order.signed_at",
                                                                "order.paid_at"])),
                                   guard=draw(st.one_of(st.none(), fact_conditions())),
-                                  joins=draw(st.sampled_from([None, *JOINABLE]))))
+                                  joins=draw(st.sampled_from([None, *JOINABLE])),
+                                  hours=draw(st.one_of(st.none(), st.none(), st.integers(0, 40 * 24),
+                                                       st.integers(0, 40).map(lambda d: 24 * d + 8)))))
     names = tuple(p.name for p in periods)
     # rules
     rules = []

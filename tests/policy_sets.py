@@ -92,7 +92,7 @@ rule refuse cites G1 overrides never_refuse_outright
   when request.product_used
   then must soothe_buyer, may refuse_outright
 rule grudging cites G4c
-  when order.agreed_service_days is not null and order.agreed_service_days >= 30
+  when order.agreed_service_days is not null and order.agreed_service_days >= 30 days
   then must accept_request, must_not check_courier_damage
 """
 

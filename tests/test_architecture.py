@@ -87,13 +87,15 @@ def under(names: set[str], *prefixes: str) -> set[str]:
 #: What each stage may import of policydsl, besides its own package: the pipeline
 #:   source → syntax → semantics → ir → evaluate | compile | check → api → tools → cli
 #: The foundation (positions, diagnostics) and the runtime leaf are open to every stage.
-FOUNDATION = {"policydsl.source", "policydsl.diagnostics", "policydsl.compile.runtime", "policydsl._version"}
+FOUNDATION = {"policydsl.source", "policydsl.diagnostics", "policydsl.compile.runtime", "policydsl._version",
+              "policydsl.gcpause"}
 ALLOWED = {
     "policydsl.source": set(),
     "policydsl.diagnostics": {"policydsl.source"},
     "policydsl.codes": set(),
     "policydsl.compile.runtime": set(),  # copied verbatim into every compiled module
     "policydsl._version": set(),
+    "policydsl.gcpause": set(),
     "policydsl.syntax": FOUNDATION,
     "policydsl.ir": FOUNDATION,
     "policydsl.semantics": FOUNDATION | {"policydsl.syntax", "policydsl.ir"},

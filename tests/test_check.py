@@ -395,23 +395,46 @@ def test_useful_rule_gets_no_warning(tmp_path: Path):
     assert check_merchant(merchant_set(path)).diagnostics == ()
 
 
-# ---- (g) outside the decidable fragment ----------------------------------------------------------
+# ---- (g) exact (hour-precise) periods are decided too; one construct is outside -------------------
 
-def test_hour_precise_period_is_undecided(tmp_path: Path):
+def test_an_hour_precise_promise_is_decided_valid(tmp_path: Path):
+    """A purely generous promise over an exact period can never be stricter: decided, not PD306."""
     path = write(tmp_path, "period quick cites M1 = 48 hours after order.signed_at\n"
                            "rule quick_reopen cites M1\n  when within quick\n  then must reopen_after_sales\n")
     result = run("check", path)
-    assert result.exit_code != 0, result.output
-    assert "error[PD306]" in result.output and "cannot decide" in result.output
-    checked = check_merchant(merchant_set(path))
-    assert checked.status == "undecided"
-    assert "PD306" in {d.code for d in checked.diagnostics}
+    assert result.exit_code == 0 and "PD306" not in result.output, result.output
+    assert check_merchant(merchant_set(path)).status == "valid"
 
 
-def test_hour_precise_period_joining_quality_claims_is_undecided(tmp_path: Path):
+def test_an_hour_precise_period_joining_quality_claims_is_decided_valid(tmp_path: Path):
     path = write(tmp_path, "period quick cites M1 = 48 hours after order.signed_at joins quality_claims\n")
+    assert check_merchant(merchant_set(path)).status == "valid"
+    assert run("check", path).exit_code == 0
+
+
+def test_an_hour_precise_restriction_is_caught_to_the_hour(tmp_path: Path):
+    """The merchant refuses to reopen until 400 hours (16 days 16 hours) after signing; the
+    baseline's duty starts on day 16. The counterexample falls inside the 400 hours, on day 16
+    or later, and replays through the evaluator (check_merchant replays every model)."""
+    path = write(tmp_path, "period quick cites M1 = 400 hours after order.signed_at\n"
+                           "rule quick_no cites M1, S3.1 replaces s3_1_case2_verified_defect\n"
+                           "  when reopen_duty and not within quick\n  then must reopen_after_sales\n")
+    checked = check_merchant(merchant_set(path))
+    assert checked.status == "violations"
+    v, = checked.violations
+    assert (v.culprit, v.action, v.baseline, v.merchant) == ("quick_no", "reopen_after_sales", "must", None)
+    signed = dt.datetime.fromisoformat(v.counterexample["order"]["signed_at"])
+    at = dt.datetime.fromisoformat(v.counterexample["request"]["at"])
+    assert at - signed <= dt.timedelta(hours=400)
+    assert local_days_between(v.counterexample["order"]["signed_at"], v.counterexample["request"]["at"]) >= 16
+
+
+def test_an_exact_period_whose_length_is_a_fact_is_the_one_undecided_construct(tmp_path: Path):
+    path = write(tmp_path, "period quick cites M1 = order.failed_repairs hours after order.signed_at\n"
+                           "rule quick_reopen cites M1\n  when within quick\n  then must reopen_after_sales\n")
+    result = run("check", path)
+    assert result.exit_code == 2 and "error[PD306]" in result.output and "length read from a fact" in result.output
     assert check_merchant(merchant_set(path)).status == "undecided"
-    assert run("check", path).exit_code != 0
 
 
 # ---- regressions: culprits masked by other merchant rules ------------------------------------------
@@ -580,7 +603,7 @@ def test_shadow_check_is_linear_in_independent_rules(tmp_path: Path, monkeypatch
     from policydsl.check import favourability
 
     n = 60
-    rules = "\n".join(f"rule promise_{i} cites G1\n  when order.agreed_service_days == {i}\n"
+    rules = "\n".join(f"rule promise_{i} cites G1\n  when order.agreed_service_days == {i} days\n"
                       f"  then must reopen_after_sales" for i in range(n))
     path = tmp_path / "many.policy"
     path.write_text(f'merchant policy "m" version "1" extends "{BASELINE_NAME}"\n\n{rules}\n', encoding="utf-8")
@@ -596,3 +619,18 @@ def test_shadow_check_is_linear_in_independent_rules(tmp_path: Path, monkeypatch
     assert warnings == []  # each promise decides `reopen_after_sales` somewhere of its own
     assert n <= len(sizes) <= 2 * n
     assert max(sizes) < n  # an eager query would hold the other 59 promises' atoms
+
+
+def test_an_idle_effect_gets_pd309_and_deny_warnings_fails_ci(tmp_path: Path):
+    """One effect of a useful rule that never changes a decision: the baseline's `should
+    offer_small_compensation` already covers every S2.1 request, so `may` adds nothing."""
+    path = write(tmp_path, "rule mixed cites M1, S2.1\n  when scenario S2.1\n"
+                           "  then must reopen_after_sales, may offer_small_compensation\n")
+    diags = check_merchant(merchant_set(path)).diagnostics
+    assert [d.code for d in diags] == ["PD309"]
+    assert diags[0].message.startswith("`may offer_small_compensation` in rule `mixed` never changes a decision")
+    line = HEADER.count("\n") + 3
+    assert (diags[0].span.line, diags[0].span.column) == (line, 33)  # the effect itself
+    assert run("check", path).exit_code == 0
+    denied = run("check", "--deny-warnings", path)
+    assert denied.exit_code == 1 and "warning[PD309]" in denied.output

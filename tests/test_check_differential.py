@@ -196,7 +196,9 @@ def _raise_setting(text: str, ps: ir.PolicySet, param: str, key: str | None, by:
     current = ps.param(param).value_for(key)
     where = f" for {key}" if key else ""
     unit = "months" if ps.param(param).kind == "months" else "days"
-    text = re.sub(rf"^set {param}{where} = .*$", "", text, flags=re.M)
+    line = re.compile(rf"^(set {param}{where} = )\d+ \w+", flags=re.M)
+    if line.search(text):  # raise it in place, keeping its `cites` and comment
+        return line.sub(lambda m: f"{m.group(1)}{current + by} {unit}", text)
     return text + f"\nset {param}{where} = {current + by} {unit}\n"
 
 

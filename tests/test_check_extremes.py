@@ -92,7 +92,7 @@ def test_count_compared_with_a_constant_above_a_million(tmp_path: Path):
 
 
 def test_agreed_days_compared_with_a_huge_constant(tmp_path: Path):
-    ps = load(tmp_path, LIFT_REFUSAL.format(condition="order.agreed_service_days >= 5000000"))
+    ps = load(tmp_path, LIFT_REFUSAL.format(condition="order.agreed_service_days >= 5000000 days"))
     result = check_merchant(ps)
     assert result.status == "violations"
     assert_reproduces(ps, result)

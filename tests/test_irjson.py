@@ -73,7 +73,8 @@ def test_document_shape(sets: dict[str, ir.PolicySet]) -> None:
     assert "span" not in json.dumps(doc)
     assert next(f for f in top["facts"] if f["path"] == "order.signed_at") == {
         "node": "fact", "path": "order.signed_at", "kind": "timestamp", "nullable": True, "enum": None, "values": [],
-        "optional": False}
+        "optional": False, "unit": None}
+    assert next(f for f in top["facts"] if f["path"] == "order.agreed_service_days")["unit"] == "days"
 
 
 def test_compile_json_target(tmp_path: Path, sets: dict[str, ir.PolicySet]) -> None:

@@ -132,7 +132,7 @@ def test_lets_and_scenarios_are_inlined(baseline_ir):
 
 def test_in_file_tests_are_resolved_against_the_base_facts():
     result = analysis_of(BASELINE_TEXT)
-    assert len(result.tests) == 110
+    assert len(result.tests) == BASELINE_TEXT.count('\ntest "') > 100
     first = result.tests[0]
     assert first.title == "P5 no-reason, unused, inside 7 days: normal flow"
     assert first.facts["request"]["at"] == "2026-10-08T10:00:00+08:00"
@@ -665,3 +665,13 @@ def test_test_facts_a_test_cannot_run_on_are_reported_by_check():
     assert underlined(d) == '"2026-10-08T10:00:00"'
     assert d.message.startswith('test "P5 no-reason, unused, inside 7 days: normal flow" cannot run on its '
                                 'facts (PD406): `request.at`')
+
+
+def test_pd217_a_chain_of_lets_nested_too_deeply():
+    """Each `let` is shallow, but expanded into one another they nest 400 levels: PD217, not a
+    RecursionError in the analyzer or any later stage."""
+    lets = "let l0 = request.reason == quality\n" + "".join(
+        f"let l{i} = order.used and not l{i - 1}\n" for i in range(1, 200))
+    d = single(MINI.replace("rule accept cites G1 when request.reason == quality",
+                            lets + "rule accept cites G1 when l199"), "PD217")
+    assert "nested too deeply" in d.message and d.hint.startswith("flatten the chain")

@@ -6,7 +6,8 @@ import datetime as dt
 from typing import Any
 
 from policydsl import ir
-from policydsl.check.encode import GREGORIAN_CYCLE_DAYS, Undecidable, days_var, timestamp_on, usable_days
+from policydsl.check.encode import (GREGORIAN_CYCLE_DAYS, Undecidable, at_time_of_day, days_var, timestamp_on, tod_var,
+                                    usable_days, uses_exact_time)
 from policydsl.compile.runtime import add_months, nest
 from policydsl.check.logic import BoolAtom, EnumAtom, Model, NullAtom
 
@@ -28,6 +29,7 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
     request_date = _realise_months(ps, model, request_date, first + dt.timedelta(days=max([0, *back])),
                                    last + dt.timedelta(days=min([0, *back])))
     ranks = max(order.values(), default=0) + 1
+    exact = uses_exact_time(ps)
     for f in ps.facts:
         null = model.value(NullAtom(f.path))
         if f.nullable and (null or (null is None and f.kind in ("count", "enum", "bool"))):
@@ -42,7 +44,10 @@ def facts_from_model(ps: ir.PolicySet, model: Model) -> dict[str, Any]:
         else:
             days_before = 0 if f.path == ps.now else model.integers.get(days_var(f.path), 0)
             day = request_date - dt.timedelta(days=days_before)
-            flat[f.path] = timestamp_on(ps, day, order.get(f.path, 0), ranks).isoformat()
+            if exact:  # the model fixes the time of day to the µs
+                flat[f.path] = at_time_of_day(ps, day, model.integers.get(tod_var(f.path), 0)).isoformat()
+            else:
+                flat[f.path] = timestamp_on(ps, day, order.get(f.path, 0), ranks).isoformat()
     return nest(flat)
 
 

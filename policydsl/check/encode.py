@@ -6,11 +6,17 @@ Integer variables:
   `months:<anchor>:<n>`   the days from the anchor's local date to the date n calendar
                           months later (Civil Code); bounded by the least and greatest
                           such length over the 400-year Gregorian cycle (`month_span`)
+  `tod:<timestamp fact>`  the local time of day of a timestamp, in µs (0 … one day − 1);
+                          only for sets with exact (hour-precise) periods or windows
 Calendar periods compare a `days:` variable with their length (or with a `months:`
-variable), so the whole fragment is difference logic. A model's `months:` values are
-realised by choosing the dates (`policydsl.check.counterexample`); where no dates realise
-them the checker says it cannot decide. Hour-precise (`exact`) periods fall outside the
-fragment: encoding one raises `Undecidable`.
+variable), so the whole fragment is difference logic. An exact period of L µs is too:
+with D the days between the anchor's and `now`'s local dates and T the difference of their
+times of day (−1 day < T < 1 day), `now − anchor ≤ L` holds exactly when D ≤ q − 1, or
+D = q and T ≤ r, or D = q + 1 and T ≤ r − 1 day, where L = q days + r. A model's `months:`
+values are realised by choosing the dates (`policydsl.check.counterexample`); where no
+dates realise them the checker says it cannot decide. The one construct outside the
+fragment is an exact period (or a month period) whose length is read from a fact:
+encoding one raises `Undecidable`.
 """
 
 from __future__ import annotations
@@ -81,8 +87,30 @@ def timestamp_on(ps: ir.PolicySet, day: dt.date, rank: int, ranks: int) -> dt.da
     return (_EPOCH + dt.timedelta(microseconds=at)).astimezone(tz)
 
 
+def at_time_of_day(ps: ir.PolicySet, day: dt.date, tod_us: int) -> dt.datetime:
+    """The instant `tod_us` µs after local midnight of `day` (kept within the writable instants)."""
+    midnight, first, last = _local_day_bounds(ps, day)
+    tz = dt.timezone(dt.timedelta(minutes=ps.timezone_minutes))
+    return (_EPOCH + dt.timedelta(microseconds=min(max(midnight + tod_us, first), last))).astimezone(tz)
+
+
 def days_var(anchor: str) -> str:
     return f"days:{anchor}"
+
+
+def tod_var(path: str) -> str:
+    return f"tod:{path}"
+
+
+US_PER_DAY = 86_400_000_000
+
+
+def uses_exact_time(ps: ir.PolicySet) -> bool:
+    """Whether the set (or its baseline) has an exact period or an hour-precise capability window,
+    so that the times of day of its timestamps matter to the checker."""
+    sets = (ps, ps.baseline) if ps.baseline is not None else (ps,)
+    return any(isinstance(p, ir.ExactPeriod) for s in sets for p in s.periods) or \
+        any(c.within_unit == "hours" for s in sets for c in s.capabilities)
 
 
 def months_var(anchor: str, months: int) -> str:
@@ -221,12 +249,16 @@ class Encoder:
         if isinstance(p, ir.BestPeriod):
             within = disj(self.period(m, "within") for m in p.members)
             return within if what == "within" else conj([self.applies(p), neg(within)])
-        if isinstance(p, ir.ExactPeriod):
-            raise Undecidable(f"period `{p.name}` is hour-precise; the checker decides calendar-day periods only",
-                              p.span)
+        if isinstance(p, ir.ExactPeriod) and isinstance(p.length, ir.FactInt):
+            raise Undecidable(f"period `{p.name}` is hour-precise with a length read from a fact; the checker "
+                              f"decides exact periods of a fixed length", p.span)
         anchor_null = NullAtom(p.anchor) if self.ps.fact(p.anchor).nullable else False
         days = 0 if p.anchor == self.ps.now else days_var(p.anchor)  # counted from `now` itself: day 0
-        if p.unit == "months":
+        if isinstance(p, ir.ExactPeriod):
+            unit = US_PER_DAY if p.unit == "days" else US_PER_DAY // 24
+            inside = disj(conj([guard, self.within_exact(p.anchor, length * unit)])
+                          for guard, length in self.term_cases(p.length))
+        elif p.unit == "months":
             if isinstance(p.length, ir.FactInt):
                 raise Undecidable(f"period `{p.name}` reads its length in months from a fact; the checker "
                                   f"decides month periods of a fixed length", p.span)
@@ -247,14 +279,23 @@ class Encoder:
         assert isinstance(months, int)
         return relation(days_var(anchor), "<=", months_var(anchor, months))
 
+    def within_exact(self, anchor: str, length_us: int) -> Formula:
+        """`now` is at most `length_us` µs after the anchor (both timestamps, to the µs)."""
+        if anchor == self.ps.now:
+            return length_us >= 0
+        q, r = divmod(length_us, US_PER_DAY)
+        days, t_now, t_anchor = days_var(anchor), tod_var(self.ps.now), tod_var(anchor)
+        return disj([relation(days, "<=", q - 1),
+                     conj([relation(days, "==", q), diff(t_now, t_anchor, r)]),
+                     conj([relation(days, "==", q + 1), diff(t_now, t_anchor, r - US_PER_DAY)])])
+
     def available(self, name: str) -> Formula:
         """The capability can be used: its condition holds, a use remains, and `now` is in its window."""
         cap = self.ps.capability(name)
         remaining = relation(cap.counted_by, "<", cap.max_times) if cap.counted_by else cap.max_times > 0
-        if cap.within_unit != "months":
-            raise Undecidable(f"capability `{name}` has an hour-precise window; the checker decides calendar "
-                              f"windows (months, years)", cap.span)
-        return conj([self.cond(cap.when), remaining, self.within_months(cap.anchor, cap.within)])
+        window = (self.within_months(cap.anchor, cap.within) if cap.within_unit == "months"
+                  else self.within_exact(cap.anchor, cap.within * (US_PER_DAY // 24)))
+        return conj([self.cond(cap.when), remaining, window])
 
     # ---- decisions ------------------------------------------------------------------------
     def active(self, rule: ir.Rule) -> Formula:
@@ -332,12 +373,25 @@ def domains_for(ps: ir.PolicySet) -> Domains:
     first, last = usable_days(ps)
     for u in (ZERO, *anchors):
         base += [(u, v, (last - first).days) for v in (ZERO, *anchors) if v != u]
+    axioms: Formula = True
+    if uses_exact_time(ps):
+        stamps = [f.path for f in ps.facts if f.kind == "timestamp"]
+        for path in stamps:  # a time of day is within its day; counterexamples prefer office hours
+            base += [(ZERO, tod_var(path), 0), (tod_var(path), ZERO, US_PER_DAY - 1)]
+            soft.insert(0, (ZERO, tod_var(path), -FIRST_HOUR * US_PER_DAY // 24))
+        orders = []
+        for o in ps.orderings:  # left before right to the µs: an earlier day, or the same day and time
+            left, right = days(o.left) or ZERO, days(o.right) or ZERO
+            same_day = conj([diff(left, right, 0), diff(right, left, 0)])
+            in_time = diff(tod_var(o.left), tod_var(o.right), 0 if o.op == "<=" else -1)
+            orders.append(disj([diff(right, left, -1), conj([same_day, in_time])]))
+        axioms = conj(orders)
     # A calendar-month length lies between the shortest and the longest it can be.
     for anchor, months in sorted(month_lengths(ps)):
         least, most = month_span(months)
         var = months_var(anchor, months)
         base += [(var, ZERO, most), (ZERO, var, -least)]
-    return Domains(enums=enums, base_constraints=tuple(base), soft_constraints=tuple(soft))
+    return Domains(enums=enums, base_constraints=tuple(base), soft_constraints=tuple(soft), axioms=axioms)
 
 
 def fact_paths(atoms: Iterable[object]) -> set[str]:

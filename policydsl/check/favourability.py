@@ -31,6 +31,7 @@ from policydsl.check.encode import Encoder, Undecidable, domains_for
 from policydsl.check.logic import (ZERO, Atom, Completion, DiffAtom, Domains, EnumAtom, Formula, conj, disj,
                                    necessary_literals, neg, satisfiable, solve)
 from policydsl.diagnostics import Diagnostic, Severity
+from policydsl.gcpause import gc_paused
 from policydsl.evaluate.interpreter import cites_of, effective_rank, outcome, void_merchant_rules
 from policydsl.evaluate.facts import validate
 from policydsl.source import Span
@@ -64,6 +65,11 @@ class CheckResult:
 def check_merchant(ps: ir.PolicySet) -> CheckResult:
     """Decide whether the merchant set `ps` is ever stricter than its baseline."""
     assert ps.baseline is not None, "check_merchant needs a merchant policy set"
+    with gc_paused():  # the solver builds many acyclic formulas (see policydsl.gcpause)
+        return _check_merchant(ps)
+
+
+def _check_merchant(ps: ir.PolicySet) -> CheckResult:
     diags = static_checks(ps)
     try:
         violations = find_violations(ps)
@@ -78,7 +84,7 @@ def check_merchant(ps: ir.PolicySet) -> CheckResult:
         diags += rule_warnings(ps)
     except Undecidable as exc:
         diags.append(Diagnostic(code="PD306", message=f"cannot decide favourability: {exc.reason}", span=exc.span,
-                                hint="the exact checker covers enums, bools, counts and calendar-day periods"))
+                                hint="the exact checker covers every construct but one: a period of hours or months whose length is read from a fact; give such a period a fixed length or a parameter"))
         return CheckResult("undecided", (), tuple(diags))
     errors = [d for d in diags if d.is_error]
     return CheckResult("violations" if errors else "valid", tuple(violations), tuple(diags))
@@ -398,17 +404,24 @@ def check_platform(ps: ir.PolicySet) -> CheckResult:
     which of its rules never fire (PD304) or never change a decision (PD305), as for merchant
     rules: a baseline rule that cannot change a decision tells merchants nothing."""
     assert ps.baseline is None, "check_platform takes a platform policy set"
+    with gc_paused():
+        return _check_platform(ps)
+
+
+def _check_platform(ps: ir.PolicySet) -> CheckResult:
     try:
         return CheckResult("valid", (), tuple(rule_warnings(ps, ir.PLATFORM)))
     except Undecidable as exc:
         return CheckResult("undecided", (), (Diagnostic(
             code="PD306", severity=Severity.WARNING, span=exc.span,
             message=f"cannot decide which rules never fire or never change a decision: {exc.reason}",
-            hint="the exact checker covers enums, bools, counts and calendar periods"),))
+            hint="the exact checker covers every construct but one: a period of hours or months whose "
+                 "length is read from a fact"),))
 
 
 def rule_warnings(ps: ir.PolicySet, source: str = ir.MERCHANT) -> list[Diagnostic]:
-    """PD304 (never fires) and PD305 (never changes a decision) for the set's rules from `source`."""
+    """PD304 (never fires), PD305 (never changes a decision) and PD309 (one effect never changes a
+    decision) for the set's rules from `source`."""
     enc = Encoder(ps)
     domains = domains_for(ps)
     index: dict[tuple[str, int], Competitors] = {}  # (action, rank) -> the rules giving at least that
@@ -431,10 +444,19 @@ def rule_warnings(ps: ir.PolicySet, source: str = ir.MERCHANT) -> list[Diagnosti
         if not satisfiable(enc.cond(r.condition), domains):
             out.append(Diagnostic(code="PD304", severity=Severity.WARNING, span=r.span,
                                   message=f"rule `{r.name}` never fires: no facts satisfy its condition"))
-        elif not r.overrides and not r.replaces and not any(decides(r, e) for e in r.effects):
-            out.append(Diagnostic(code="PD305", severity=Severity.WARNING, span=r.span,
-                                  message=f"rule `{r.name}` never changes a decision: wherever it fires, other "
-                                          f"rules already give each of its actions at least the same modality"))
+        else:
+            idle = [e for e in r.effects if not decides(r, e)]
+            if len(idle) == len(r.effects) and not r.overrides and not r.replaces:
+                out.append(Diagnostic(code="PD305", severity=Severity.WARNING, span=r.span,
+                                      message=f"rule `{r.name}` never changes a decision: wherever it fires, other "
+                                              f"rules already give each of its actions at least the same modality"))
+                continue
+            for e in idle:
+                out.append(Diagnostic(
+                    code="PD309", severity=Severity.WARNING, span=e.span or r.span,
+                    message=f"`{e.modality} {e.action}` in rule `{r.name}` never changes a decision: wherever the "
+                            f"rule fires, other rules already give `{e.action}` at least `{e.modality}`",
+                    hint=f"drop `{e.modality} {e.action}` from the rule, or give more than the other rules"))
     return out
 
 

@@ -188,6 +188,7 @@ class Domains:
     enums: Mapping[str, tuple[str, ...]]  # enum fact -> its values
     base_constraints: tuple[tuple[str, str, int], ...]  # u - v <= c that always hold
     soft_constraints: tuple[tuple[str, str, int], ...] = ()  # kept when consistent (realistic values)
+    axioms: "Formula" = True  # a formula that always holds (e.g. the `require` orderings to the µs)
 
 
 def enums_consistent(assignment: Mapping[Atom, bool], domains: Domains) -> bool:
@@ -279,7 +280,7 @@ class Model:
 
 def solve(f: Formula, domains: Domains) -> Model | None:
     """A model of `f` consistent with the domains, or None when `f` is unsatisfiable."""
-    found = _search(f, {}, domains)
+    found = _search(f if domains.axioms is True else conj([f, domains.axioms]), {}, domains)
     if found is None:
         return None
     cons = [*domains.base_constraints, *constraints_of(found)]
@@ -393,7 +394,7 @@ def satisfiable(f: Formula, domains: Domains) -> bool:
     fact; a difference atom decided by the bounds the assigned constraints put on its
     variables). `solve` keeps the plain search, so the models it returns, and with them the
     counterexamples, do not depend on this."""
-    return _decide(f, {}, domains)
+    return _decide(f if domains.axioms is True else conj([f, domains.axioms]), {}, domains)
 
 
 def _decide(f: Formula, assignment: dict[Atom, bool], domains: Domains) -> bool:

@@ -147,6 +147,7 @@ class Fact:
     enum: str | None = None
     values: tuple[str, ...] = ()
     optional: bool = False  # may be omitted from the facts JSON (absent = null)
+    unit: str | None = None  # "days" for a fact of type `days`: a count (kind "count") of whole days
 
 
 @frozen
@@ -299,6 +300,7 @@ class Scenario:
 class Effect:
     action: str
     modality: str
+    span: Span | None = _span()
 
 
 @frozen

@@ -8,6 +8,7 @@ problems as diagnostics (PD2xx), and lowers a well-formed policy set to the IR.
     lowering.py      pass 2: parameters, periods (and their cycles), capabilities, rules → IR
     conditions.py    `when` clauses, `let`s and scenarios: names, types, lowering
     testcases.py     in-file tests: facts blocks, expectations, PD216
+    lints.py         warnings about well-formed policies (PD307, PD308, PD310)
     common.py        results (Analysis, TestCase), scopes and small value helpers
 """
 

@@ -14,17 +14,19 @@ import attrs
 
 from policydsl import ir
 from policydsl.syntax import ast
+from policydsl.gcpause import gc_paused
 from policydsl.diagnostics import Diagnostic, did_you_mean
 
 from policydsl.source import Span
 from policydsl.semantics.common import Analysis, Scope, describe_fact
 from policydsl.semantics.conditions import ConditionLowering
 from policydsl.semantics.declarations import DeclarationCollector
+from policydsl.semantics.lints import Lints
 from policydsl.semantics.lowering import DeclarationLowering
 from policydsl.semantics.testcases import TestLowering
 
 
-class _Analyzer(DeclarationCollector, DeclarationLowering, ConditionLowering, TestLowering):
+class _Analyzer(DeclarationCollector, DeclarationLowering, ConditionLowering, TestLowering, Lints):
     def __init__(self, platform: ast.Policy, merchant: ast.Policy | None) -> None:
         self.platform = platform
         self.merchant = merchant
@@ -89,6 +91,8 @@ class _Analyzer(DeclarationCollector, DeclarationLowering, ConditionLowering, Te
         policy_set = self.lower()
         tests = self.lower_tests(policy_set)
         errors = [d for d in self.diags if d.is_error]
+        if not errors:
+            self.lint()
         return Analysis(None if errors else policy_set, tuple(self.diags), tuple(tests) if not errors else ())
 
     # ---- name tables by origin ----------------------------------------------------------
@@ -144,9 +148,10 @@ class _Analyzer(DeclarationCollector, DeclarationLowering, ConditionLowering, Te
 
 def analyze(platform: ast.Policy, merchant: ast.Policy | None = None) -> Analysis:
     """Resolve and type-check a platform policy, optionally with a merchant policy on top."""
-    analysis = _Analyzer(platform, merchant).run()
-    if analysis.policy_set is not None and merchant is not None:
-        base = _Analyzer(platform, None).run()
-        ps = attrs.evolve(analysis.policy_set, baseline=base.policy_set)
-        analysis = attrs.evolve(analysis, policy_set=ps)
+    with gc_paused():  # linear time on large policies (see policydsl.gcpause)
+        analysis = _Analyzer(platform, merchant).run()
+        if analysis.policy_set is not None and merchant is not None:
+            base = _Analyzer(platform, None).run()
+            ps = attrs.evolve(analysis.policy_set, baseline=base.policy_set)
+            analysis = attrs.evolve(analysis, policy_set=ps)
     return analysis

@@ -13,7 +13,7 @@ from policydsl.diagnostics import Diagnostic, did_you_mean
 from policydsl.source import Span
 from policydsl.syntax import ast
 
-BUILTIN_TYPES = ("bool", "count", "timestamp")
+BUILTIN_TYPES = ("bool", "count", "days", "timestamp")  # `days`: a whole number of days (a count with a unit)
 HOURS_PER = {"hours": 1, "days": 24}
 DAYS_PER = {"days": 1}
 MONTHS_PER = {"months": 1, "years": 12}  # Civil Code months and years (ir.CalendarPeriod)
@@ -70,7 +70,7 @@ class Scope:
 
 def describe_fact(f: ir.Fact) -> str:
     base = {"enum": f"an enum (`{f.enum}`)", "bool": "a bool", "count": "a count",
-            "timestamp": "a timestamp"}[f.kind]
+            "timestamp": "a timestamp"}[f.kind] if f.unit is None else f"a number of {f.unit}"
     return base + (" or null" if f.nullable else "")
 
 
@@ -93,9 +93,27 @@ def want_phrase(kind: str | None) -> str:
 
 
 def compatible(a: str, b: str) -> bool:
-    if "number" in (a, b) or a == b:
-        return True
-    return {a, b} == {"count", "days"}
+    """Whether operands of kinds `a` and `b` compare: the same kind, or a count and a bare number.
+    A duration (days, hours, months) never compares with a bare number or a count: the unit is
+    written (`30 days`), and a fact that counts days is declared `days`."""
+    return a == b or {a, b} == {"count", "number"}
+
+
+def compare_hint(a: str, b: str) -> str | None:
+    """How to fix a comparison of kinds `a` and `b` that do not compare."""
+    kinds = {a, b}
+    if "timestamp" in kinds:
+        return "periods are tested with `within p` / `expired p`"
+    if "number" in kinds and kinds & {"days", "hours", "months"}:
+        unit = next(k for k in ("days", "hours", "months") if k in kinds)
+        return f"write the unit: `N {unit}`"
+    if kinds == {"count", "days"}:
+        return "a count is not a duration; declare a fact that counts days with type `days`"
+    if "count" in kinds and kinds & {"hours", "months"}:
+        return "a count is not a duration; compare it with a number such as `3`"
+    if len(kinds & {"days", "hours", "months"}) == 2:
+        return "durations compare only in the same unit (days, hours, or months and years)"
+    return None
 
 
 def value_hint(name: str, values: Iterable[str]) -> str:

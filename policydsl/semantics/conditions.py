@@ -10,7 +10,26 @@ from policydsl import ir
 from policydsl.diagnostics import did_you_mean
 from policydsl.source import Span
 from policydsl.syntax import ast
-from policydsl.semantics.common import DAYS_PER, MONTHS_PER, Scope, compatible, describe_fact, value_hint, want_phrase
+from policydsl.semantics.common import (DAYS_PER, MONTHS_PER, Scope, compare_hint, compatible, describe_fact,
+                                       value_hint, want_phrase)
+
+
+#: The deepest lowered condition (IR nesting of and/or/not). Every stage after analysis walks
+#: conditions recursively; a chain of `let`s can nest deeper than the parser's limit allows.
+MAX_CONDITION_DEPTH = 150
+
+
+def ir_depth(cond: ir.Cond) -> int:
+    """The nesting depth of a lowered condition, found without recursion."""
+    best, stack = 0, [(cond, 1)]
+    while stack:
+        c, d = stack.pop()
+        best = max(best, d)
+        if isinstance(c, (ir.And, ir.Or)):
+            stack.extend((i, d + 1) for i in c.items)
+        elif isinstance(c, ir.NotCond):
+            stack.append((c.item, d + 1))
+    return best
 
 
 class ConditionLowering:
@@ -28,7 +47,24 @@ class ConditionLowering:
         method = getattr(self, f"cond_{type(c).__name__}", None)
         if method is None:
             raise AssertionError(f"no lowering for condition node {type(c).__name__}")
-        return method(c, scope)
+        depth = getattr(self, "cond_depth", 0)
+        if depth >= MAX_CONDITION_DEPTH:  # `let`s and scenarios inlined into one another, too deep
+            self.too_deep(c.span)
+            return ir.FALSE
+        self.cond_depth = depth + 1
+        try:
+            lowered = method(c, scope)
+        finally:
+            self.cond_depth = depth
+        if depth == 0 and ir_depth(lowered) > MAX_CONDITION_DEPTH:  # deep `let`s used deep in a condition
+            self.too_deep(c.span)
+            return ir.FALSE
+        return lowered
+
+    def too_deep(self, span: Span | None) -> None:
+        self.error("PD217", f"this condition is nested too deeply once its `let`s and scenarios are expanded "
+                            f"(more than {MAX_CONDITION_DEPTH} levels)", span,
+                   "flatten the chain of `let`s: combine several conditions in one `let` with `and`/`or`")
 
     def cond_AnyOf(self, c: ast.AnyOf, scope: Scope) -> ir.Cond:
         return ir.Or(tuple(self.cond(i, scope) for i in c.items))
@@ -173,9 +209,7 @@ class ConditionLowering:
                 return ir.FALSE
         numeric = {"count", "days", "hours", "months", "number"}
         if left[0] not in numeric or right[0] not in numeric or not compatible(left[0], right[0]):
-            self.error("PD208", f"cannot compare {left[2]} with {right[2]}", c.span,
-                       "periods are tested with `within p` / `expired p`" if "timestamp" in (left[0], right[0])
-                       else None)
+            self.error("PD208", f"cannot compare {left[2]} with {right[2]}", c.span, compare_hint(left[0], right[0]))
             return ir.FALSE
         return ir.Compare(left[1], c.op, right[1])
 
@@ -191,6 +225,8 @@ class ConditionLowering:
             return "days", ir.Const(node.amount * DAYS_PER[node.unit]), "a duration in days"
         fact = self.facts.get(node.dotted)
         if fact is not None:
+            if fact.kind == "count" and fact.unit == "days":
+                return "days", ir.FactInt(fact.path), f"`{fact.path}` (a number of days)"
             if fact.kind == "count":
                 return "count", ir.FactInt(fact.path), f"`{fact.path}` (a count)"
             if fact.kind == "enum":

@@ -74,7 +74,9 @@ class DeclarationCollector:
 
     def collect_FactDecl(self, d: ast.FactDecl, origin: str) -> None:
         type_name = d.type.name.text
-        if type_name in BUILTIN_TYPES:
+        if type_name == "days":  # a whole number of days: evaluated as a count, typed as a duration
+            fact = ir.Fact(path=d.path.dotted, kind="count", nullable=d.type.optional, unit="days")
+        elif type_name in BUILTIN_TYPES:
             fact = ir.Fact(path=d.path.dotted, kind=type_name, nullable=d.type.optional)
         elif type_name in self.enums:
             fact = ir.Fact(path=d.path.dotted, kind="enum", nullable=d.type.optional, enum=type_name,
@@ -119,6 +121,7 @@ class DeclarationCollector:
             self.param_kinds[d.name.text] = kind
 
     def collect_SetDecl(self, d: ast.SetDecl, origin: str) -> None:
+        self.check_cites(d.cites)
         param = self.params.get(d.name.text)
         if param is None:
             self.unknown("PD204", "parameter", d.name.text, d.name.span, self.params)

@@ -336,7 +336,7 @@ class DeclarationLowering:
                 self.error("PD207", f"rule `{d.name.text}` gives `{e.action.text}` two modalities", e.span)
             else:
                 seen.add(e.action.text)
-                effects.append(ir.Effect(action=e.action.text, modality=e.modality))
+                effects.append(ir.Effect(action=e.action.text, modality=e.modality, span=e.span))
         overrides = []
         for o in d.overrides:
             target = self.rules.get(o.text)

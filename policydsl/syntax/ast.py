@@ -269,6 +269,7 @@ class SetDecl:
     for_value: Name | None
     value: Literal
     span: Span = _span()
+    cites: tuple[Name, ...] = ()  # the merchant's own clauses the setting encodes
 
 
 @node

@@ -28,6 +28,8 @@ class SyntaxProblem(Exception):
 def _unquote(raw: str) -> str:
     """Decode a double-quoted policy string: \\" \\\\ \\n \\t \\uXXXX escapes."""
     body = raw[1:-1]
+    if "\\" not in body:
+        return body  # no escapes: no copy, whatever the length
     out: list[str] = []
     i = 0
     while i < len(body):
@@ -172,8 +174,9 @@ class AstBuilder(Transformer):
         return c[0]
 
     def set_decl(self, meta, c):
-        name, for_value, value = c
-        return ast.SetDecl(name=self.name(name), for_value=for_value, value=value, span=self.span(meta))
+        name, for_value, value, cites = c
+        return ast.SetDecl(name=self.name(name), for_value=for_value, value=value, span=self.span(meta),
+                           cites=cites or ())
 
     def for_value(self, meta, c):
         return self.name(c[0])

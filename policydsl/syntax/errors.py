@@ -115,7 +115,7 @@ def _syntax_diagnostic(exc: UnexpectedInput, source: Source, offset_line: int, p
 
 # A string literal or a comment, whichever starts first: `#` inside a string is not a comment.
 # Same patterns as the grammar's STRING and COMMENT terminals.
-_STRING_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#[^\n]*')
+_STRING_OR_COMMENT = re.compile(r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"|#[^\n]*')
 
 
 def _end_of_code(text: str) -> int:
@@ -133,7 +133,7 @@ def _end_of_code(text: str) -> int:
     return end
 
 
-_STRING_RE = r'"(?:[^"\\\n]|\\.)*"'
+_STRING_RE = r'"[^"\\\n]*(?:\\.[^"\\\n]*)*"'
 _MERCHANT_HEADER = re.compile(rf"\bmerchant\s+policy\s+{_STRING_RE}\s+version\s+{_STRING_RE}")
 
 

@@ -478,7 +478,7 @@ def _param(d: ast.ParamDecl) -> list[str]:
 
 def _set(d: ast.SetDecl) -> list[str]:
     for_value = "" if d.for_value is None else f" for {d.for_value.text}"
-    return [f"set {d.name.text}{for_value} = {_text(d.value)}"]
+    return _fill(f"set {d.name.text}{for_value} = {_text(d.value)}", list(_listed("cites", d.cites)), 4)
 
 
 def _rule(d: ast.RuleDecl) -> list[str]:

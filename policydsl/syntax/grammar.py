@@ -11,6 +11,9 @@ from lark import Lark
 
 GRAMMAR_FILE = "policy.lark"
 MAX_SYNTAX_ERRORS = 20
+#: The deepest parse tree a declaration may have (about 100 levels of nested parentheses, 200 of
+#: `not`). Every stage after parsing walks conditions recursively; beyond this, PD107.
+MAX_TREE_DEPTH = 200
 #: The name of the shipped platform baseline (policies/platform/after_sales.policy), used in hints
 #: that show a merchant header; a test keeps it equal to the shipped file's name.
 SHIPPED_BASELINE = "wechat-channels-after-sales"

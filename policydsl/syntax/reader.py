@@ -13,9 +13,10 @@ from policydsl.syntax import ast
 from policydsl.diagnostics import Diagnostic
 from policydsl.source import Source, Span, point
 
+from policydsl.gcpause import gc_paused
 from policydsl.syntax.builder import AstBuilder, SyntaxProblem
 from policydsl.syntax.errors import _RESUME, _STRING_OR_COMMENT, _syntax_diagnostic
-from policydsl.syntax.grammar import MAX_SYNTAX_ERRORS, SHIPPED_BASELINE, parser
+from policydsl.syntax.grammar import MAX_SYNTAX_ERRORS, MAX_TREE_DEPTH, SHIPPED_BASELINE, parser
 
 @attrs.frozen
 class ParseResult:
@@ -25,6 +26,11 @@ class ParseResult:
 
 def parse(text: str, name: str = "<string>") -> ParseResult:
     """Parse one policy file. Never raises on bad input: problems come back as diagnostics."""
+    with gc_paused():  # linear time on large files (see policydsl.gcpause)
+        return _parse(text, name)
+
+
+def _parse(text: str, name: str) -> ParseResult:
     source = Source(name, text)
     if not _COMMENT.sub("", text).strip():
         return ParseResult(None, (_empty_file(source),))
@@ -75,6 +81,10 @@ def _parse_part(source: Source, text: str, start: str, line_offset: int,
         break
     if line_offset:
         tree = _shift_lines(tree, line_offset)
+    deep = _too_deep(tree, source)
+    if deep:
+        diagnostics.extend(deep)
+        return None
     if start == "start":
         comments.extend(_comments(source, text))
     transformer = AstBuilder(source)
@@ -113,6 +123,8 @@ def _problems_before(source: Source, text: str, start: str, line_offset: int,
         return []
     if line_offset:
         tree = _shift_lines(tree, line_offset)
+    if _too_deep(tree, source):
+        return []
     transformer = AstBuilder(source)
     try:
         transformer.transform(tree)
@@ -168,4 +180,29 @@ def _comments(source: Source, text: str) -> list[ast.Comment]:
         pos = m.start()
         column = m.start() - line_start + 1
         out.append(ast.Comment(text=m.group(), span=Span(source, line, column, line, column + len(m.group()))))
+    return out
+
+
+def _too_deep(tree: Tree, source: Source) -> list[Diagnostic]:
+    """PD107 for each declaration whose parse tree is deeper than MAX_TREE_DEPTH (conditions
+    nested in parentheses, `not`, `and`/`or`), at the first node too deep. Every later stage
+    walks conditions recursively, so the depth is bounded here, before any of them runs; the
+    walk itself is iterative."""
+    out = []
+    for declaration in tree.children:
+        if not isinstance(declaration, Tree):
+            continue
+        stack = [(declaration, 1)]
+        while stack:
+            node, depth = stack.pop()
+            if depth > MAX_TREE_DEPTH:
+                meta = node.meta
+                line, column = (meta.line, meta.column) if not meta.empty else (declaration.meta.line, 1)
+                out.append(Diagnostic(
+                    code="PD107", span=point(source, line, column),
+                    message="conditions are nested too deeply here (parentheses, `not`, `and`/`or` more than "
+                            f"about {MAX_TREE_DEPTH // 2} levels)",
+                    hint="name parts of the condition with `let` and combine the names"))
+                break
+            stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
     return out

@@ -23,9 +23,13 @@ class CheckReport:
     @property
     def exit_code(self) -> int:
         """0 valid, 1 favourability violations only, 2 any syntax, name, type or usage error."""
+        return self.exit_code_with(deny_warnings=False)
+
+    def exit_code_with(self, *, deny_warnings: bool) -> int:
+        """As `exit_code`; with `deny_warnings` (CI), warnings alone exit 1 instead of 0."""
         errors = [d for d in self.diagnostics if d.is_error]
         if not errors:
-            return 0
+            return 1 if deny_warnings and self.diagnostics else 0
         return 1 if all(d.code.startswith("PD3") and d.code != "PD306" for d in errors) else 2
 
 
