@@ -661,3 +661,50 @@ def test_far_future_deadlines_do_not_crash(baseline):
 
 def test_china_helper_matches_the_policy_time_zone():
     assert rfc3339(china("2026-10-03T23:30:00")) == SIGNED_2330
+
+
+# ---- a capability without `counted by`, with an exact window; a period not yet started ---------------
+
+HOURLY = """platform policy "hourly" version "1"
+timezone "+08:00"
+now request.at
+clause N3 "an extension within 48 hours of payment, twice at most"
+fact order.paid_at: timestamp
+fact order.signed_at: timestamp?
+fact request.at: timestamp
+capability extension cites N3:
+  at most 2 times,
+  7 days each,
+  within 48 hours after order.paid_at
+period reply cites N3 = 3 days from the day after order.signed_at
+action reopen: pro_buyer needs extension
+rule late cites N3 when expired reply then must reopen
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_capability_without_a_counter_and_an_exact_window(tmp_path: Path, engine: str) -> None:
+    """Without `counted by`, every use remains; the window ends exactly 48 hours after payment
+    (not at the end of a day); a null anchor starts no period (within, no deadline)."""
+    path = tmp_path / "hourly.policy"
+    path.write_text(HOURLY, encoding="utf-8")
+    policy = load(path, engine=engine)
+    paid = "2026-10-01T12:00:00+08:00"
+    inside = policy.decide({"order": {"paid_at": paid, "signed_at": None},
+                            "request": {"at": "2026-10-03T12:00:00+08:00"}})
+    assert inside.extension.to_dict() == {
+        "eligible": True, "remaining": 2,
+        "why": "2 of 2 extensions left, 7 days each, until 2026-10-03T12:00:00+08:00 (N3)"}
+    reply, = inside.periods
+    assert (reply.deadline, reply.expired) == (None, False) and inside.actions == ()
+    late = policy.decide({"order": {"paid_at": paid, "signed_at": "2026-10-01T13:00:00+08:00"},
+                          "request": {"at": "2026-10-03T12:00:00.000001+08:00"}})
+    assert late.extension.to_dict() == {
+        "eligible": False, "remaining": 2,
+        "why": "not available: the request is after 2026-10-03T12:00:00+08:00, the end of the extension "
+               "window (N3)"}
+    assert [p.expired for p in late.periods] == [False]
+    expired = policy.decide({"order": {"paid_at": paid, "signed_at": "2026-10-01T13:00:00+08:00"},
+                             "request": {"at": "2026-10-05T00:00:00+08:00"}})
+    assert [a.action for a in expired.actions] == ["reopen"]
+    assert [(c.action, c.capability) for c in expired.conflicts] == [("reopen", "extension")]
