@@ -14,19 +14,21 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-import attrs
+from typing import TYPE_CHECKING
+
 import click
 
-from policydsl import ir
 from policydsl._version import __version__
-from policydsl.api import PolicySet, load_set
-from policydsl.tools.batch import (Numbered, decide_lines, is_json_lines, iter_lines, named_json_lines, not_utf8,
-                             open_facts)
-from policydsl.codes import CODES
 from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
                                    render_text, sorted_diagnostics)
-from policydsl.api import ENGINES
-from policydsl.evaluate.text import explain_decision
+
+if TYPE_CHECKING:  # the library is imported by the commands that use it: `--help` stays fast
+    from policydsl import ir
+    from policydsl.api import PolicySet
+    from policydsl.tools.batch import Numbered
+
+#: The engines `eval --engine` offers (policydsl.api.ENGINES; a test keeps the two equal).
+ENGINES = ("compiled", "interpreter")
 
 
 class ExitCode(enum.IntEnum):
@@ -146,6 +148,8 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings:
 # ---- eval -------------------------------------------------------------------------------
 
 def load_ir(files: tuple[str, ...], baseline: str | None, command: str) -> ir.PolicySet:
+    from policydsl.api import load_set
+
     """The policy set's IR; print the diagnostics and exit 2 if it is not well-formed.
     `command` (`eval`, `compile`) words the usage errors."""
     paths, problems = policy_files(files)
@@ -163,11 +167,15 @@ def load_ir(files: tuple[str, ...], baseline: str | None, command: str) -> ir.Po
 def usage_hint(d: Diagnostic, command: str) -> Diagnostic:
     """A PD002 about several merchant files, with the hint worded for the command that was run."""
     if d.data.get("problem") == "several merchant policies":
+        import attrs
+
         return attrs.evolve(d, hint=f"run `policydsl {command}` once per merchant file")
     return d
 
 
 def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "compiled") -> PolicySet:
+    from policydsl.api import PolicySet
+
     return PolicySet(load_ir(files, baseline, "eval"), engine=engine)
 
 
@@ -196,6 +204,8 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
       policydsl eval policies/platform/after_sales.policy --facts request.json
       policydsl eval my-shop.policy --facts requests.jsonl --workers 4 > decisions.jsonl
     """
+    from policydsl.tools.batch import is_json_lines, iter_lines, named_json_lines, not_utf8, open_facts
+
     name = "<stdin>" if facts_path == "-" else facts_path
     if named_json_lines(facts_path):
         reject_single_request_flags(name, explain, pretty)
@@ -238,6 +248,8 @@ def reject_single_request_flags(name: str, explain: bool, pretty: bool) -> None:
 
 
 def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
+    from policydsl.evaluate.text import explain_decision
+
     try:
         decision = policy.decide_json(text, name)
     except PolicyDslError as exc:
@@ -251,6 +263,8 @@ def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: 
 
 
 def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers: int = 1) -> int:
+    from policydsl.tools.batch import decide_lines
+
     failed = done = 0
     out = sys.stdout  # written line by line: click.echo would flush every decision of a large batch
     progress = sys.stderr.isatty()
@@ -412,6 +426,8 @@ def explain(code: str) -> None:
     Example:
       policydsl explain PD301
     """
+    from policydsl.codes import CODES
+
     doc = CODES.get(code.upper())
     if doc is None:
         click.echo(f"unknown code `{code}`; codes run from {min(CODES)} to {max(CODES)} "

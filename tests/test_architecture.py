@@ -234,3 +234,21 @@ def test_every_grammar_rule_has_an_ast_mapping():
     needed = {n for n in needed if not n.startswith("_")}  # Lark's helper rules for `x*` are inlined
     assert {"rule_decl", "comparison", "calendar_period", "expect_action"} <= needed
     assert sorted(n for n in needed if not hasattr(_ToAst, n)) == []
+
+
+def test_the_command_line_starts_without_the_pipeline():
+    """`policydsl --help` imports click and the CLI, not the parser, analyzer or engines: each
+    command imports what it needs (cold start; bench/bench_eval.py measures it)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, policydsl.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith(('policydsl.', 'lark'))))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert eval(loaded) == ["policydsl._version", "policydsl.cli", "policydsl.diagnostics", "policydsl.source"]
+
+
+def test_the_cli_offers_the_engines_the_library_has():
+    from policydsl import api, cli
+
+    assert cli.ENGINES == api.ENGINES

@@ -685,3 +685,21 @@ def test_a_failure_in_the_interpreter_is_reported_alike() -> None:
     flat["order.extensions_used"] = "three"  # bypass validation on purpose
     with pytest.raises(api.PolicyEvaluationError, match="the reference interpreter failed: TypeError"):
         backend.decision_dict(flat)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(year=st.integers(1, 9999), month=st.integers(0, 13), day=st.integers(0, 32), hour=st.integers(0, 25),
+       minute=st.integers(0, 61), second=st.integers(0, 61),
+       offset=st.one_of(st.just("Z"), st.builds(lambda sign, h, m: f"{sign}{h:02d}:{m:02d}", st.sampled_from("+-"),
+                                                  st.integers(0, 23), st.integers(0, 59))))
+def test_the_cached_timestamp_reader_agrees_with_datetime(year, month, day, hour, minute, second, offset) -> None:
+    """`read_timestamp` caches date, time-of-day and offset parts; on every string of the common
+    shape it gives exactly what `datetime.fromisoformat` gives (None where that raises)."""
+    text = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{offset}"
+    try:
+        expected = (dt.datetime.fromisoformat(text) - dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)) \
+            // dt.timedelta(microseconds=1)
+    except ValueError:
+        expected = None
+    assert runtime.read_timestamp(text) == expected
+    assert runtime.read_timestamp(text) == expected  # and again, from the caches

@@ -80,18 +80,51 @@ def parse_timestamp(text: str) -> int:
 
 def read_timestamp(value: object) -> int | None:
     """`parse_timestamp(value)` for a string it accepts, else None. The common shapes
-    `2026-10-01T12:00:00+08:00` and `…Z` take a fast path."""
+    `2026-10-01T12:00:00+08:00` and `…Z` take a fast path through small caches of their date,
+    time-of-day and offset parts (requests share dates and offsets far more than instants)."""
     if type(value) is not str:
         return None
     if _COMMON_SHAPE.fullmatch(value):
-        try:
-            return (datetime.fromisoformat(value) - _EPOCH) // _US
-        except ValueError:
+        day = _DAYS.get(value[:10])
+        if day is None:
+            day = _day_of(value[:10])
+        second = _SECONDS.get(value[11:19])
+        if second is None:
+            second = _second_of(value[11:19])
+        if day is False or second is False:
             return None
+        offset = value[19:]
+        shift = 0 if offset == "Z" else (1 if offset[0] == "+" else -1) * (int(offset[1:3]) * 60 + int(offset[4:6]))
+        return (day * 86400 + second - shift * 60) * 1_000_000
     try:
         return parse_timestamp(value)
     except TimestampError:
         return None
+
+
+_DAYS: dict[str, int | bool] = {}  # "YYYY-MM-DD" → days since 1970-01-01, or False: no such date
+_SECONDS: dict[str, int | bool] = {}  # "HH:MM:SS" → seconds after midnight, or False: no such time
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+
+
+def _day_of(text: str) -> int | bool:
+    if len(_DAYS) > 100_000:
+        _DAYS.clear()
+    try:
+        day = datetime.fromisoformat(text).toordinal() - _EPOCH_ORDINAL
+    except ValueError:
+        day = False
+    _DAYS[text] = day
+    return day
+
+
+def _second_of(text: str) -> int | bool:
+    hour, minute, second = int(text[:2]), int(text[3:5]), int(text[6:8])
+    value: int | bool = hour * 3600 + minute * 60 + second if hour < 24 and minute < 60 and second < 60 else False
+    if len(_SECONDS) > 100_000:
+        _SECONDS.clear()
+    _SECONDS[text] = value
+    return value
 
 
 def writable_range(offset_minutes: int) -> tuple[int, int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 from policydsl import ir
@@ -30,22 +29,41 @@ class _Object(dict):
     duplicates: list[str]
 
 
-def _object_hook(marked: list[_Object]) -> Callable[[list[tuple[str, Any]]], dict[str, Any]]:
-    """An `object_pairs_hook` that notes, in `marked`, each object with a duplicate key."""
-    def build(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        out = dict(pairs)
-        if len(out) == len(pairs):
-            return out
-        seen: set[str] = set()
-        dup = _Object(out)
-        dup.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
-        marked.append(dup)
-        return dup
-    return build
+def _build_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """The `object_pairs_hook`: a dict, or an `_Object` noting the keys given more than once."""
+    out = dict(pairs)
+    if len(out) == len(pairs):
+        return out
+    seen: set[str] = set()
+    dup = _Object(out)
+    dup.duplicates = list(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
+    return dup
 
 
 def _no_constant(name: str) -> Any:
     raise ValueError(f"`{name}` is not a JSON value; write a number")
+
+
+def _no_constant_hook(name: str) -> Any:
+    return _no_constant(name)
+
+
+#: One strict decoder for every request (building one per call costs more than a small request's parse).
+_DECODER = json.JSONDecoder(object_pairs_hook=_build_object, parse_constant=_no_constant_hook)
+
+
+def _has_duplicates(value: Any) -> bool:
+    """Whether any object in a parsed value had a key more than once (without recursion)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if type(v) is _Object:
+            return True
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif type(v) is list:
+            stack.extend(v)
+    return False
 
 
 def _duplicates(value: Any, prefix: str = "") -> list[str]:
@@ -65,8 +83,7 @@ def load_json(text: str, source: Source) -> Any:
     if text.startswith("\ufeff"):
         text = text[1:]
     try:
-        marked: list[_Object] = []
-        data = json.loads(text, object_pairs_hook=_object_hook(marked), parse_constant=_no_constant)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc.msg}",
                                           span=point(source, exc.lineno, exc.colno),
@@ -77,7 +94,7 @@ def load_json(text: str, source: Source) -> Any:
     except ValueError as exc:  # NaN/Infinity, or an integer with more digits than Python converts
         raise FactsInputError([Diagnostic(code="PD401", message=f"facts are not valid JSON: {exc}",
                                           span=point(source, 1, 1))])
-    twice = _duplicates(data) if marked else []  # walked only when some object had a duplicate
+    twice = _duplicates(data) if _has_duplicates(data) else []
     if twice:
         loc = _Locator(source)
         raise FactsInputError([Diagnostic(code="PD409", message=f"`{path}` is given more than once",
@@ -88,7 +105,7 @@ def load_json(text: str, source: Source) -> Any:
 
 
 # A JSON value's first token: a string, a number, a literal, or the bracket opening an object or array.
-_JSON_VALUE = re.compile(r'\s*("(?:[^"\\\n]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[\[{])')
+_JSON_VALUE = re.compile(r'\s*("[^"\\\n]*(?:\\.[^"\\\n]*)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null|[\[{])')
 #: Problems with a fact's key (a missing or unknown fact) are shown at the key; every other
 #: problem is with the value given (wrong type, unknown enum value, bad timestamp, negative
 #: count, contradiction), shown under that value.
