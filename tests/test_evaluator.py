@@ -708,3 +708,24 @@ def test_a_capability_without_a_counter_and_an_exact_window(tmp_path: Path, engi
                              "request": {"at": "2026-10-05T00:00:00+08:00"}})
     assert [a.action for a in expired.actions] == ["reopen"]
     assert [(c.action, c.capability) for c in expired.conflicts] == [("reopen", "extension")]
+
+
+def test_a_lazy_decision_equals_the_interpreters_and_cannot_be_changed() -> None:
+    """The compiled engine's Decision holds its JSON form and builds fields on first access;
+    it equals the interpreter's field by field, hashes alike, and gives a fresh dict each time."""
+    from policydsl.evaluate.decision import Decision
+
+    facts = with_facts(request__reason="quality", request__quality_issue=True, request__evidence="verified",
+                       request__at="2026-11-01T10:00:00+08:00")
+    eager = load(BASELINE_PATH, engine="interpreter").decide(facts)
+    lazy = load(BASELINE_PATH, engine="compiled").decide(facts)
+    assert lazy.to_json() == eager.to_json()  # from the held JSON form, no fields built
+    assert lazy == eager and hash(lazy) == hash(eager) and repr(lazy) == repr(eager)
+    assert lazy.modality("reopen_after_sales") == "must" and lazy.scenario == ("S3", "S3.1")
+    doc = lazy.to_dict()
+    doc["actions"].clear()
+    assert lazy.to_dict() == eager.to_dict() and lazy.actions == eager.actions
+    with pytest.raises(AttributeError):
+        lazy.scenario = ()  # type: ignore[misc]
+    assert Decision.from_dict(eager.to_dict()) == eager
+    assert eager.replace(trace=()).trace == () and eager.replace(trace=()).actions == eager.actions

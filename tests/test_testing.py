@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typing
 
-import attrs
 import pytest
 
 from policydsl.syntax import ast
@@ -35,7 +34,7 @@ def test_every_expectation_kind_is_checked(kind: type) -> None:
 
 
 def test_conflicts_and_escalation_are_compared() -> None:
-    decided = attrs.evolve(EMPTY, conflicts=(Conflict("reopen", "must", "extension", "all used", ("N3",)),),
+    decided = EMPTY.replace(conflicts=(Conflict("reopen", "must", "extension", "all used", ("N3",)),),
                            escalation=EscalationEntry(("refund_only",), ("N1",)))
     assert _check(ast.ExpectConflict(action=NAME), decided) is None
     assert _check(ast.ExpectEscalation(present=True), decided) is None

@@ -85,16 +85,74 @@ class Override:
                 "merchant": self.merchant or "absent", "baseline": self.baseline or "absent"}
 
 
-@attrs.frozen
+_FIELDS = ("scenario", "actions", "periods", "extension", "overridden", "trace", "conflicts", "escalation")
+
+
 class Decision:
-    scenario: tuple[str, ...]
-    actions: tuple[ActionEntry, ...]
-    periods: tuple[PeriodEntry, ...]
-    extension: Extension | None
-    overridden: tuple[Override, ...]
-    trace: tuple[str, ...]
-    conflicts: tuple[Conflict, ...] = ()
-    escalation: EscalationEntry | None = None
+    """What a policy set decides for one request: an immutable value.
+
+    The interpreter builds one from its parts; the compiled engine's is lazy
+    (`Decision.from_dict`): it holds the decision's JSON form and builds the fields on first
+    access, so `PolicySet.decide(...).to_json()` never builds them at all. Either way the
+    fields, equality and `to_dict()` are the same."""
+
+    __slots__ = ("_parts", "_doc", "_entries")
+
+    def __init__(self, scenario: tuple[str, ...], actions: tuple[ActionEntry, ...], periods: tuple[PeriodEntry, ...],
+                 extension: Extension | None, overridden: tuple[Override, ...], trace: tuple[str, ...],
+                 conflicts: tuple[Conflict, ...] = (), escalation: EscalationEntry | None = None) -> None:
+        object.__setattr__(self, "_parts", (scenario, actions, periods, extension, overridden, trace, conflicts,
+                                            escalation))
+        object.__setattr__(self, "_doc", None)
+        object.__setattr__(self, "_entries", None)
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any],
+                  entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] | None = None) -> Decision:
+        """The Decision whose `to_dict()` is `doc`, which it takes over (the caller must not change
+        it). `entries` caches action entries, which repeat from one decision to the next."""
+        decision = object.__new__(cls)
+        object.__setattr__(decision, "_parts", None)
+        object.__setattr__(decision, "_doc", doc)
+        object.__setattr__(decision, "_entries", entries)
+        return decision
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise attrs.exceptions.FrozenInstanceError()
+
+    def _fields(self) -> tuple[Any, ...]:
+        parts = self._parts
+        if parts is None:
+            parts = _parts_of(self._doc, self._entries if self._entries is not None else {})
+            object.__setattr__(self, "_parts", parts)
+        return parts
+
+    scenario = property(lambda self: self._fields()[0], doc="The clauses whose scenario holds, in order.")
+    actions = property(lambda self: self._fields()[1], doc="What the merchant must/should/may/must not do.")
+    periods = property(lambda self: self._fields()[2], doc="Every period that applies, with its deadline.")
+    extension = property(lambda self: self._fields()[3], doc="The N3 extension's state (the first capability).")
+    overridden = property(lambda self: self._fields()[4], doc="Merchant rules void for these facts (G3).")
+    trace = property(lambda self: self._fields()[5], doc="Why: the scenarios that hold and the rules that fired.")
+    conflicts = property(lambda self: self._fields()[6], doc="`must` duties a needed capability cannot serve.")
+    escalation = property(lambda self: self._fields()[7], doc="N1: whether and how the platform may intervene.")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Decision):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return "Decision(" + ", ".join(f"{name}={value!r}" for name, value in zip(_FIELDS, self._fields())) + ")"
+
+    def replace(self, **changes: Any) -> Decision:
+        """A copy with some fields changed (`decision.replace(conflicts=())`)."""
+        unknown = set(changes) - set(_FIELDS)
+        if unknown:
+            raise TypeError(f"Decision has no field {sorted(unknown)[0]!r}")
+        return Decision(**{**dict(zip(_FIELDS, self._fields())), **changes})
 
     def modality(self, action: str) -> str | None:
         for a in self.actions:
@@ -103,19 +161,32 @@ class Decision:
         return None
 
     def to_dict(self) -> dict[str, Any]:
+        """The decision's JSON form (docs/semantics.md §4), a new dict each call."""
+        if self._doc is not None:
+            return _copy(self._doc)
+        (scenario, actions, periods, extension, overridden, trace, conflicts, escalation) = self._parts
         return {
-            "scenario": list(self.scenario),
-            "actions": [a.to_dict() for a in self.actions],
-            "periods": [p.to_dict() for p in self.periods],
-            "extension": self.extension.to_dict() if self.extension else None,
-            "conflicts": [c.to_dict() for c in self.conflicts],
-            "escalation": self.escalation.to_dict() if self.escalation else None,
-            "overridden": [o.to_dict() for o in self.overridden],
-            "trace": list(self.trace),
+            "scenario": list(scenario),
+            "actions": [a.to_dict() for a in actions],
+            "periods": [p.to_dict() for p in periods],
+            "extension": extension.to_dict() if extension else None,
+            "conflicts": [c.to_dict() for c in conflicts],
+            "escalation": escalation.to_dict() if escalation else None,
+            "overridden": [o.to_dict() for o in overridden],
+            "trace": list(trace),
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
-        return dumps(self.to_dict(), indent=indent)
+        return dumps(self._doc if self._doc is not None else self.to_dict(), indent=indent)
+
+
+def _copy(value: Any) -> Any:
+    """A copy of a JSON-like value (dicts and lists copied, scalars shared)."""
+    if type(value) is dict:
+        return {k: _copy(v) for k, v in value.items()}
+    if type(value) is list:
+        return [_copy(v) for v in value]
+    return value
 
 
 def dumps(doc: Any, *, indent: int | None = None) -> str:
@@ -129,9 +200,13 @@ def dumps(doc: Any, *, indent: int | None = None) -> str:
 
 def decision_from_dict(doc: Mapping[str, Any],
                        entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] | None = None) -> Decision:
-    """The Decision whose `to_dict()` is `doc` (the compiled engine's output). `entries`
-    caches the action entries, which repeat from one decision to the next."""
-    entries = {} if entries is None else entries
+    """The Decision whose `to_dict()` is `doc` (the compiled engine's output), built lazily."""
+    return Decision.from_dict(dict(doc), entries)
+
+
+def _parts_of(doc: Mapping[str, Any], entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry]
+              ) -> tuple[Any, ...]:
+    """A decision's fields from its JSON form, in `_FIELDS` order."""
     actions = []
     for a in doc["actions"]:
         key = (a["action"], a["modality"], tuple(a["cites"]), a["source"])
@@ -145,18 +220,14 @@ def decision_from_dict(doc: Mapping[str, Any],
         periods.append(PeriodEntry(p["name"], p[unit], unit, p["deadline"], p["expired"], p["source"]))
     ext = doc["extension"]
     esc = doc["escalation"]
-    return Decision(
-        scenario=tuple(doc["scenario"]),
-        actions=tuple(actions),
-        periods=tuple(periods),
-        extension=Extension(ext["eligible"], ext["remaining"], ext["why"]) if ext is not None else None,
-        overridden=tuple([Override(o["rule"], tuple(o["clause"]), o["action"], _modality(o["merchant"]),
-                                   _modality(o["baseline"])) for o in doc["overridden"]]),
-        trace=tuple(doc["trace"]),
-        conflicts=tuple(Conflict(c["action"], c["modality"], c["capability"], c["why"], tuple(c["cites"]))
-                        for c in doc["conflicts"]),
-        escalation=EscalationEntry(tuple(esc["rulings"]), tuple(esc["cites"])) if esc is not None else None,
-    )
+    return (tuple(doc["scenario"]), tuple(actions), tuple(periods),
+            Extension(ext["eligible"], ext["remaining"], ext["why"]) if ext is not None else None,
+            tuple([Override(o["rule"], tuple(o["clause"]), o["action"], _modality(o["merchant"]),
+                            _modality(o["baseline"])) for o in doc["overridden"]]),
+            tuple(doc["trace"]),
+            tuple(Conflict(c["action"], c["modality"], c["capability"], c["why"], tuple(c["cites"]))
+                  for c in doc["conflicts"]),
+            EscalationEntry(tuple(esc["rulings"]), tuple(esc["cites"])) if esc is not None else None)
 
 
 def _modality(text: str) -> str | None:
