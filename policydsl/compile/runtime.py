@@ -137,18 +137,28 @@ def writable_range(offset_minutes: int) -> tuple[int, int]:
 
 
 def make_formatter(offset_minutes: int):
-    """The evaluator's `stamp(instant_us, offset_minutes)` as a one-argument function: RFC 3339
-    at the offset, saturating at the first and last writable instants."""
+    """`stamp(instant_us, offset_minutes)` as a one-argument function: RFC 3339 at the offset,
+    saturating at the first and last writable instants; each instant's text is formatted once
+    (a small cache: the same deadlines recur from one decision to the next)."""
     tz = timezone(timedelta(minutes=offset_minutes))
     local_epoch = _EPOCH.astimezone(tz)
     lo, hi = writable_range(offset_minutes)
     zulu = offset_minutes == 0
 
+    texts: dict[int, str] = {}  # deadlines are ends of local days: few, and shared by many requests
+
     def fmt(instant_us: int) -> str:
-        if not lo <= instant_us <= hi:
-            instant_us = min(max(instant_us, lo), hi)
-        text = (local_epoch + timedelta(0, 0, instant_us)).isoformat()
-        return text.replace("+00:00", "Z") if zulu else text
+        text = texts.get(instant_us)
+        if text is not None:
+            return text
+        clamped = min(max(instant_us, lo), hi)
+        text = (local_epoch + timedelta(0, 0, clamped)).isoformat()
+        if zulu:
+            text = text.replace("+00:00", "Z")
+        if len(texts) >= 4096:
+            texts.clear()
+        texts[instant_us] = text
+        return text
 
     return fmt
 
