@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from core_helpers import BASELINE_NAME, ROOT
-from facts_strategies import FACT_PATHS, OPTIONAL_FACT_PATHS
+from facts_strategies import FACT_PATHS, OPTIONAL_FACT_PATHS, with_facts
 from policydsl import ir
 from policydsl.api import load_set
 from policydsl.check import check_merchant
@@ -634,3 +634,16 @@ def test_an_idle_effect_gets_pd309_and_deny_warnings_fails_ci(tmp_path: Path):
     assert run("check", path).exit_code == 0
     denied = run("check", "--deny-warnings", path)
     assert denied.exit_code == 1 and "warning[PD309]" in denied.output
+
+
+@pytest.mark.parametrize("engine", ["interpreter", "compiled"])
+def test_g3_names_only_the_settings_that_change_something(tmp_path: Path, engine: str):
+    """G3's last resort names the merchant's settings; one that restates the platform's value
+    changes nothing and is never named (found by mutation testing of policydsl.ir.g3)."""
+    path = write(tmp_path, "set no_reason_days = 5 days cites M1\nset quality_days = 15 days cites M1\n")
+    from policydsl.api import PolicySet
+
+    policy = PolicySet(merchant_set(path), engine=engine)
+    day_7 = with_facts(request__at="2026-10-10T10:00:00+08:00")  # signed 10-03: day 7, past the shop's 5 days
+    decision = policy.decide(day_7)
+    assert [(o.rule, o.action) for o in decision.overridden] == [("set no_reason_days", "accept_request")]
