@@ -24,10 +24,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import io
 import json
 import os
 import platform
 import random
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -43,7 +45,7 @@ import handwritten_baseline as hand  # noqa: E402
 
 from policydsl import __version__  # noqa: E402
 from policydsl.api import load  # noqa: E402
-from policydsl.tools.batch import LineDecider  # noqa: E402
+from policydsl.tools.batch import LineDecider, decide_lines, iter_lines  # noqa: E402
 from policydsl.evaluate.decision import dumps  # noqa: E402
 from policydsl.api import InterpreterBackend  # noqa: E402
 from policydsl.evaluate.interpreter import evaluate  # noqa: E402
@@ -200,7 +202,36 @@ def main() -> int:
         single, batch = (name, mode, "single"), (name, mode, "batch")
         print(f"| {name} | {modes[mode]} | {us(single):.2f} | {ratio(single):.2f}x | {us(batch):.2f} | "
               f"{ratio(batch):.2f}x |")
+
+    # ---- the line path against the JSON round trip; batch throughput; cold start ----
+    floor = min(_timed(lambda: [json.dumps(json.loads(line)) for line in lines]) for _ in range(args.repeats))
+    floor_us = floor / args.n * 1e6
+    line_us = us(("compiled (eval's line decider)", "text", "single"))
+    print()
+    print(f"JSON round trip `json.dumps(json.loads(line))`: {floor_us:.2f} µs a line; eval's line path "
+          f"{line_us:.2f} µs ({line_us / floor_us:.2f}x the round trip)")
+    text = "\n".join(lines) + "\n"
+    rates = {}
+    for workers in sorted({1, min(2, os.cpu_count() or 1), os.cpu_count() or 1}):
+        seconds = min(_timed(lambda: sum(1 for _ in decide_lines(compiled_set.backend, iter_lines(io.StringIO(text)),
+                                                                    "<bench>", workers)))
+                      for _ in range(args.repeats))
+        rates[workers] = args.n / seconds
+        print(f"batch (decide_lines, compiled) with {workers} worker(s): {rates[workers]:,.0f} lines/s"
+              + (f" ({rates[workers] / rates[1]:.2f}x one worker)" if workers > 1 else ""))
+    starts = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "policydsl", "--help"], check=True, capture_output=True)
+        starts.append(time.perf_counter() - t0)
+    print(f"cold start `python -m policydsl --help`: {min(starts) * 1e3:.0f} ms (best of 5)")
     return 0
+
+
+def _timed(fn: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
 
 
 if __name__ == "__main__":
