@@ -370,20 +370,36 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
 # ---- fmt --------------------------------------------------------------------------------
 
 @main.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
 @click.option("--check", "check_only", is_flag=True,
               help="Change nothing; list files that are not formatted and exit 1 if there are any.")
-def fmt(files: tuple[str, ...], check_only: bool) -> None:
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Change nothing; print what would change as a unified diff and exit 1 if anything would.")
+def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     """Rewrite policy files in the one canonical layout (idempotent; comments are kept).
+    `-` formats stdin to stdout (for editors).
 
     \b
     Example:
       policydsl fmt policies/
       policydsl fmt --check policies/          # in CI
+      policydsl fmt --diff my-shop.policy
+      cat my-shop.policy | policydsl fmt -
     """
     from policydsl.api import read_source
     from policydsl.syntax.formatter import format_source
 
+    if files == ("-",):
+        text = sys.stdin.read()
+        result = format_source(text, "<stdin>")
+        if result.output is None:
+            echo_diagnostics(list(result.diagnostics))
+            sys.exit(ExitCode.ERROR)
+        if show_diff:
+            click.echo(_unified_diff(text, result.output, "<stdin>"), nl=False)
+        elif not check_only:
+            click.echo(result.output, nl=False)
+        sys.exit(ExitCode.VIOLATIONS if (check_only or show_diff) and result.changed else ExitCode.OK)
     unformatted: list[Path] = []
     paths, usage = policy_files(files)
     echo_diagnostics(usage)
@@ -400,18 +416,28 @@ def fmt(files: tuple[str, ...], check_only: bool) -> None:
             failed = True
         elif result.changed:
             unformatted.append(path)
-            if not check_only:
+            if show_diff:
+                click.echo(_unified_diff(source.text, result.output, str(path)), nl=False)
+            elif not check_only:
                 try:
                     write_atomically(path, result.output)
                 except OSError as exc:
                     echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{path}`: {exc.strerror or exc}")])
                     failed = True
-    verb = "would reformat" if check_only else "reformatted"
-    for path in unformatted:
-        click.echo(f"{verb} {path}")
+    if not show_diff:
+        verb = "would reformat" if check_only else "reformatted"
+        for path in unformatted:
+            click.echo(f"{verb} {path}")
     if failed:
         sys.exit(ExitCode.ERROR)
-    sys.exit(ExitCode.VIOLATIONS if check_only and unformatted else ExitCode.OK)
+    sys.exit(ExitCode.VIOLATIONS if (check_only or show_diff) and unformatted else ExitCode.OK)
+
+
+def _unified_diff(before: str, after: str, name: str) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=name, tofile=f"{name} (formatted)"))
 
 
 # ---- explain ----------------------------------------------------------------------------

@@ -374,3 +374,38 @@ def test_every_shipped_policy_is_in_canonical_layout():
     result = CliRunner().invoke(main, ["fmt", "--check", str(root)])
     assert result.exit_code == 0, result.output
     assert result.output == ""
+
+
+UNFORMATTED = 'platform policy "p" version "1"\nclause G1    "x"\n'
+FORMATTED = 'platform policy "p" version "1"\n\nclause G1 "x"\n'
+
+
+def test_fmt_reads_stdin_and_writes_stdout_for_editors() -> None:
+    from click.testing import CliRunner
+
+    from policydsl.cli import main
+
+    result = CliRunner().invoke(main, ["fmt", "-"], input=UNFORMATTED)
+    assert (result.exit_code, result.stdout) == (0, FORMATTED)
+    checked = CliRunner().invoke(main, ["fmt", "--check", "-"], input=UNFORMATTED)
+    assert (checked.exit_code, checked.stdout) == (1, "")
+    clean = CliRunner().invoke(main, ["fmt", "--check", "-"], input=FORMATTED)
+    assert clean.exit_code == 0
+    broken = CliRunner().invoke(main, ["fmt", "-"], input="rule r when\n")
+    assert broken.exit_code == 2 and "error[PD" in broken.stderr
+
+
+def test_fmt_diff_shows_the_change_and_writes_nothing(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from policydsl.cli import main
+
+    path = tmp_path / "p.policy"
+    path.write_text(UNFORMATTED, encoding="utf-8")
+    result = CliRunner().invoke(main, ["fmt", "--diff", str(path)])
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[2:] == ["@@ -1,2 +1,3 @@", ' platform policy "p" version "1"',
+                                              '-clause G1    "x"', "+", '+clause G1 "x"']
+    assert path.read_text(encoding="utf-8") == UNFORMATTED
+    path.write_text(FORMATTED, encoding="utf-8")
+    assert CliRunner().invoke(main, ["fmt", "--diff", str(path)]).exit_code == 0

@@ -47,6 +47,7 @@ def test_wheel_contains_the_grammar_and_the_baseline(wheel):
         names = set(zf.namelist())
         assert "policydsl/grammar/policy.lark" in names
         assert "policydsl/policies/platform/after_sales.policy" in names
+        assert "policydsl/py.typed" in names  # PEP 561: type checkers read the package's hints
         assert zf.read("policydsl/grammar/policy.lark") == (ROOT / "grammar" / "policy.lark").read_bytes()
         assert zf.read("policydsl/policies/platform/after_sales.policy") == \
             (ROOT / "policies" / "platform" / "after_sales.policy").read_bytes()
