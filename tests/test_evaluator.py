@@ -1,4 +1,5 @@
-"""Stage 4, evaluation: the shipped baseline decides after-sales requests (docs/source-mapping.md; docs/semantics.md §4).
+"""Stage 4, evaluation: the shipped baseline decides after-sales requests (docs/source-mapping.md;
+docs/semantics.md §4).
 
 One test per scenario and case of the source document, through the library
 (`policydsl.api.load(path).decide(facts)`) and, for several, through
@@ -368,7 +369,8 @@ def test_sanbao_period_applies_only_to_covered_goods(baseline):
                                        ("sanbao_repair", 12, "months", year, False)]
     assert actions(covered)["offer_repair"] == ("must", ("G2a",))
     assert actions(covered)["accept_request"] == ("must", ("S3",))
-    longer = baseline.decide(with_facts(request__reason="quality", request__quality_issue=True, order__sanbao_covered=True,
+    longer = baseline.decide(with_facts(request__reason="quality", request__quality_issue=True,
+                                        order__sanbao_covered=True,
                                         order__sanbao_warranty_days=730, request__at=at))
     two_years = "2028-10-02T23:59:59.999999+08:00"
     assert sanbao_periods(longer) == [("sanbao_warranty_platform", 12, "months", year, False),
@@ -669,10 +671,11 @@ HOURLY = """platform policy "hourly" version "1"
 timezone "+08:00"
 now request.at
 clause N3 "an extension within 48 hours of payment, twice at most"
+clause G1 "talk first"
 fact order.paid_at: timestamp
 fact order.signed_at: timestamp?
 fact request.at: timestamp
-capability extension cites N3:
+capability extension cites N3, G1:
   at most 2 times,
   7 days each,
   within 48 hours after order.paid_at
@@ -694,7 +697,7 @@ def test_a_capability_without_a_counter_and_an_exact_window(tmp_path: Path, engi
                             "request": {"at": "2026-10-03T12:00:00+08:00"}})
     assert inside.extension.to_dict() == {
         "eligible": True, "remaining": 2,
-        "why": "2 of 2 extensions left, 7 days each, until 2026-10-03T12:00:00+08:00 (N3)"}
+        "why": "2 of 2 extensions left, 7 days each, until 2026-10-03T12:00:00+08:00 (N3, G1)"}
     reply, = inside.periods
     assert (reply.deadline, reply.expired) == (None, False) and inside.actions == ()
     late = policy.decide({"order": {"paid_at": paid, "signed_at": "2026-10-01T13:00:00+08:00"},
@@ -702,7 +705,7 @@ def test_a_capability_without_a_counter_and_an_exact_window(tmp_path: Path, engi
     assert late.extension.to_dict() == {
         "eligible": False, "remaining": 2,
         "why": "not available: the request is after 2026-10-03T12:00:00+08:00, the end of the extension "
-               "window (N3)"}
+               "window (N3, G1)"}
     assert [p.expired for p in late.periods] == [False]
     expired = policy.decide({"order": {"paid_at": paid, "signed_at": "2026-10-01T13:00:00+08:00"},
                              "request": {"at": "2026-10-05T00:00:00+08:00"}})
@@ -729,3 +732,35 @@ def test_a_lazy_decision_equals_the_interpreters_and_cannot_be_changed() -> None
         lazy.scenario = ()  # type: ignore[misc]
     assert Decision.from_dict(eager.to_dict()) == eager
     assert eager.replace(trace=()).trace == () and eager.replace(trace=()).actions == eager.actions
+
+
+NESTED = """platform policy "nested" version "1"
+timezone "+08:00"
+now request.at
+clause G2c "the most favourable period governs"
+fact order.paid_at: timestamp
+fact order.signed_at: timestamp?
+fact request.at: timestamp
+period from_signing cites G2c = 3 days from the day after order.signed_at
+period from_payment cites G2c = 3 days from the day after order.paid_at
+period inner cites G2c = most favourable of from_signing
+period outer cites G2c = most favourable of inner, from_payment
+action help: pro_buyer
+rule helps cites G2c when within outer then must help
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_period_not_started_stays_not_started_through_nested_best_periods(tmp_path: Path, engine: str) -> None:
+    """Unsigned: `from_signing` has not started, so neither has `inner`, and `outer` takes it
+    (a period not started is the most favourable) even though `from_payment` has expired."""
+    path = tmp_path / "nested.policy"
+    path.write_text(NESTED, encoding="utf-8")
+    decision = load(path, engine=engine).decide(
+        {"order": {"paid_at": "2026-10-01T12:00:00+08:00", "signed_at": None},
+         "request": {"at": "2026-10-20T10:00:00+08:00"}})
+    states = {p.name: (p.deadline, p.expired) for p in decision.periods}
+    assert states == {"from_signing": (None, False), "from_payment": ("2026-10-04T23:59:59.999999+08:00", True),
+                      "inner": (None, False), "outer": (None, False)}
+    assert [a.action for a in decision.actions] == ["help"]
+
