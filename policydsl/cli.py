@@ -334,11 +334,11 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
     Example:
       policydsl test policies/
     """
-    from policydsl.tools.testing import test_files
+    from policydsl.tools.testing import run_files_tests
 
     paths, problems = policy_files(files)
     echo_diagnostics(problems)
-    run = test_files(paths, baseline)
+    run = run_files_tests(paths, baseline)
     for f in run.files:
         if not f.loaded:
             echo_diagnostics(list(f.diagnostics))
@@ -390,7 +390,12 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
     from policydsl.syntax.formatter import format_source
 
     if files == ("-",):
-        text = sys.stdin.read()
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError:
+            echo_diagnostics([Diagnostic(code="PD105", message="`<stdin>` is not UTF-8 text",
+                                         hint="save the policy as UTF-8")])
+            sys.exit(ExitCode.ERROR)
         result = format_source(text, "<stdin>")
         if result.output is None:
             echo_diagnostics(list(result.diagnostics))

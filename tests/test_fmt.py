@@ -393,6 +393,8 @@ def test_fmt_reads_stdin_and_writes_stdout_for_editors() -> None:
     assert clean.exit_code == 0
     broken = CliRunner().invoke(main, ["fmt", "-"], input="rule r when\n")
     assert broken.exit_code == 2 and "error[PD" in broken.stderr
+    not_utf8 = CliRunner().invoke(main, ["fmt", "-"], input=b"clause G1 \"\xff\"\n")
+    assert not_utf8.exit_code == 2 and "error[PD105]" in not_utf8.stderr
 
 
 def test_fmt_diff_shows_the_change_and_writes_nothing(tmp_path: Path) -> None:

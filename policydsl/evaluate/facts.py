@@ -44,12 +44,8 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"`{name}` is not a JSON value; write a number")
 
 
-def _no_constant_hook(name: str) -> Any:
-    return _no_constant(name)
-
-
 #: One strict decoder for every request (building one per call costs more than a small request's parse).
-_DECODER = json.JSONDecoder(object_pairs_hook=_build_object, parse_constant=_no_constant_hook)
+_DECODER = json.JSONDecoder(object_pairs_hook=_build_object, parse_constant=_no_constant)
 
 
 def _has_duplicates(value: Any) -> bool:

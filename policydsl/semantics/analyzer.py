@@ -56,6 +56,7 @@ class _Analyzer(DeclarationCollector, DeclarationLowering, ConditionLowering, Te
         self.replaced: dict[str, str] = {}  # platform rule -> the merchant rule replacing it
         self.now_decl: ast.NowDecl | None = None
         self.pending_cites: list[ast.Name] = []  # checked once every clause is collected
+        self.cond_depth = 0  # how deep `cond` is in lowering one condition (MAX_CONDITION_DEPTH)
         self.lets: dict[str, dict[str, ast.LetDecl]] = {ir.PLATFORM: {}, ir.MERCHANT: {}}
         self.scenarios: dict[str, dict[str, ast.ScenarioDecl]] = {ir.PLATFORM: {}, ir.MERCHANT: {}}
 

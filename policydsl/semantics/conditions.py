@@ -47,7 +47,7 @@ class ConditionLowering:
         method = getattr(self, f"cond_{type(c).__name__}", None)
         if method is None:
             raise AssertionError(f"no lowering for condition node {type(c).__name__}")
-        depth = getattr(self, "cond_depth", 0)
+        depth = self.cond_depth
         if depth >= MAX_CONDITION_DEPTH:  # `let`s and scenarios inlined into one another, too deep
             self.too_deep(c.span)
             return ir.FALSE
@@ -93,15 +93,19 @@ class ConditionLowering:
         return ir.BoolFact(fact.path)
 
     def let(self, name: str, span: Span | None, scope: Scope) -> ir.Cond:
-        if name in scope.lowered_lets:
-            return scope.lowered_lets[name]
-        if name in scope.visiting:
-            self.error("PD214", f"`{name}` is defined in terms of itself", span)
+        return self.inline(name, f"`{name}`", scope.lets[name].condition, span, scope)
+
+    def inline(self, key: str, what: str, condition: ast.Condition, span: Span | None, scope: Scope) -> ir.Cond:
+        """A `let` or scenario lowered once and inlined wherever it is named (PD214 on a cycle)."""
+        if key in scope.lowered_lets:
+            return scope.lowered_lets[key]
+        if key in scope.visiting:
+            self.error("PD214", f"{what} is defined in terms of itself", span)
             return ir.FALSE
-        scope.visiting.add(name)
-        lowered = self.cond(scope.lets[name].condition, scope)
-        scope.visiting.discard(name)
-        scope.lowered_lets[name] = lowered
+        scope.visiting.add(key)
+        lowered = self.cond(condition, scope)
+        scope.visiting.discard(key)
+        scope.lowered_lets[key] = lowered
         return lowered
 
     def cond_InScenario(self, c: ast.InScenario, scope: Scope) -> ir.Cond:
@@ -110,17 +114,8 @@ class ConditionLowering:
             self.error("PD203", f"no scenario is declared for clause `{clause}`", c.clause.span,
                        did_you_mean(clause, scope.scenarios))
             return ir.FALSE
-        key = "scenario " + clause
-        if key in scope.lowered_lets:
-            return scope.lowered_lets[key]
-        if key in scope.visiting:
-            self.error("PD214", f"scenario `{clause}` is defined in terms of itself", c.span)
-            return ir.FALSE
-        scope.visiting.add(key)
-        lowered = self.cond(scope.scenarios[clause].condition, scope)
-        scope.visiting.discard(key)
-        scope.lowered_lets[key] = lowered
-        return lowered
+        return self.inline("scenario " + clause, f"scenario `{clause}`", scope.scenarios[clause].condition, c.span,
+                           scope)
 
     def cond_Within(self, c: ast.Within, scope: Scope) -> ir.Cond:
         return ir.Within(c.period.text) if self.period_ref(c.period, scope) else ir.FALSE

@@ -12,7 +12,6 @@ platform file), never about the baseline a merchant file extends:
 
 from __future__ import annotations
 
-import attrs
 
 from policydsl.diagnostics import Diagnostic, Severity
 from policydsl.syntax import ast
@@ -28,9 +27,7 @@ class Lints:
         policy = self.merchant if self.merchant is not None else self.platform
         cited: set[str] = set()
         for d in policy.declarations:
-            for field in attrs.fields(type(d)):
-                if field.name == "cites":
-                    cited.update(n.text for n in getattr(d, "cites"))
+            cited.update(n.text for n in getattr(d, "cites", ()))
             if isinstance(d, ast.ScenarioDecl):
                 cited.add(d.clause.text)
         for d in policy.declarations:

@@ -1,5 +1,5 @@
 """In-file policy tests: run `test` blocks, compare expectations, measure clause coverage
-(`policydsl test` renders what `test_files` returns)."""
+(`policydsl test` renders what `run_files_tests` returns)."""
 
 from __future__ import annotations
 
@@ -165,7 +165,7 @@ class TestRun:
         return 2 if self.not_loaded else 1 if self.failed else 0
 
 
-def test_file(path: Path, baseline: str | Path | None = None) -> FileTests:
+def run_file_tests(path: Path, baseline: str | Path | None = None) -> FileTests:
     """Load `path` as its own policy set and run its own tests (a merchant file's, not its baseline's)."""
     result = load_set([path], baseline)
     errors = [d for d in result.diagnostics if d.is_error]
@@ -180,9 +180,6 @@ def test_file(path: Path, baseline: str | Path | None = None) -> FileTests:
                      tuple(n for n in cov.rules_never_fired if n in mine))
 
 
-def test_files(paths: Sequence[Path], baseline: str | Path | None = None) -> TestRun:
-    return TestRun(tuple(test_file(p, baseline) for p in paths))
-
-
-test_file.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-test_files.__test__ = False  # type: ignore[attr-defined]
+def run_files_tests(paths: Sequence[Path], baseline: str | Path | None = None) -> TestRun:
+    """Each file's own tests, each file as its own policy set (`policydsl test`)."""
+    return TestRun(tuple(run_file_tests(p, baseline) for p in paths))
