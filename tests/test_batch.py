@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from policydsl import cli
 from policydsl.tools import batch
-from policydsl.api import load
+from policydsl.api import PolicyEvaluationError, load
 from policydsl.evaluate.decision import dumps
 from facts_strategies import BASE, requests_jsonl
 from policy_sets import BASELINE, STINGY
@@ -268,3 +268,32 @@ def test_one_output_line_per_record_whatever_the_whitespace(tmp_path: Path, work
         assert ok is (kind == "good"), (number, out)
         if not ok:
             assert json.loads(out)["line"] == number
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_workers_under_every_start_method_write_what_one_worker_writes(method: str,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A forked worker inherits the decider; a spawned one rebuilds it from the JSON IR. Both
+    give one worker's lines, in order, error records included."""
+    import multiprocessing
+
+    real_get_context = multiprocessing.get_context
+    monkeypatch.setattr(batch, "CHUNK_LINES", 5)
+    monkeypatch.setattr(multiprocessing, "get_context", lambda *_: real_get_context(method))
+    backend = load(BASELINE).backend
+    lines = [(n, json.dumps(BASE) if n % 4 else "{not json") for n in range(1, 24)]
+    one = list(batch.decide_lines(backend, lines, "<x>", 1))
+    assert list(batch.decide_lines(backend, lines, "<x>", 2)) == one
+    assert [ok for ok, _ in one].count(False) == 5
+
+
+def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in an engine is not swallowed by a worker process: the caller gets the exception."""
+    backend = load(BASELINE).backend
+
+    def broken(flat: object) -> dict:
+        raise PolicyEvaluationError("compiled code for rule x failed: boom")
+
+    monkeypatch.setattr(backend, "decision_dict", broken)
+    with pytest.raises(PolicyEvaluationError, match="boom"):
+        list(batch.decide_lines(backend, [(1, json.dumps(BASE))], "<x>", 2))

@@ -10,6 +10,7 @@ what one worker writes.
 
 from __future__ import annotations
 
+import array
 import contextlib
 import io
 import itertools
@@ -18,6 +19,8 @@ import multiprocessing
 import re
 import sys
 from contextlib import AbstractContextManager
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from collections import deque
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -30,7 +33,7 @@ from policydsl.ir.jsonform import from_json, to_json
 from policydsl.source import Source
 
 CHUNK_LINES = 256  # lines sent to a worker at a time
-CHUNKS_AHEAD = 4  # chunks in flight per worker
+CHUNKS_AHEAD = 1  # chunks in flight per worker (see _decide_in_workers)
 
 Numbered = tuple[int, str]  # (line number, text)
 Result = tuple[bool, str]  # (valid facts, output line)
@@ -130,15 +133,49 @@ def decide_lines(backend: Backend, lines: Iterable[Numbered], name: str, workers
         for number, text in lines:
             yield decide(number, text)
         return
-    with multiprocessing.get_context().Pool(workers, initializer=_start_worker,
-                                            initargs=(to_json(backend.ir), backend.name, name)) as pool:
-        pending: deque[Any] = deque()
-        for chunk in _chunks(lines, CHUNK_LINES):
-            pending.append(pool.apply_async(_decide_chunk, (chunk,)))
-            if len(pending) >= workers * CHUNKS_AHEAD:
-                yield from pending.popleft().get()
-        while pending:
-            yield from pending.popleft().get()
+    yield from _decide_in_workers(backend, lines, name, workers)
+
+
+def _decide_in_workers(backend: Backend, lines: Iterable[Numbered], name: str, workers: int) -> Iterator[Result]:
+    """Chunks dealt round robin to worker processes over pipes, the results read back in the
+    same order. Each message is one small tuple (the chunk's line numbers as an array and its
+    lines; back: the lines' validity flags as bytes and their output lines as one string, which
+    never holds a newline), so the parent does little per line beyond reading and writing it,
+    and has no helper threads. A worker holds one chunk at a time: it has sent its result before it is
+    given the next, so neither side can block on a full pipe while the other does."""
+    context = multiprocessing.get_context()
+    # A forked worker inherits the decider as it is; another start method rebuilds it from the JSON IR.
+    inherited = LineDecider(backend, name) if context.get_start_method() == "fork" else None
+    ir_json = None if inherited else to_json(backend.ir)
+    channels: list[Connection] = []
+    processes: list[BaseProcess] = []
+    try:
+        for _ in range(workers):
+            ours, theirs = context.Pipe()
+            process = context.Process(target=_serve, args=(theirs, inherited, ir_json, backend.name, name), daemon=True)
+            process.start()
+            theirs.close()
+            channels.append(ours)
+            processes.append(process)
+        chunks = _chunks(lines, CHUNK_LINES)
+        busy: deque[Connection] = deque()
+        for channel in channels:
+            if not _send_chunk(channel, chunks):
+                break
+            busy.append(channel)
+        while busy:
+            channel = busy.popleft()
+            flags, text = _receive(channel)
+            if _send_chunk(channel, chunks):  # the worker's next chunk before this one is written out
+                busy.append(channel)
+            yield from zip(map(bool, flags), text.split("\n"))
+    finally:  # a closed pipe ends a worker, whether it waits for a chunk or is sending a result
+        for channel in channels:
+            channel.close()
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.terminate()
 
 
 def _chunks(lines: Iterable[Numbered], size: int) -> Iterator[list[Numbered]]:
@@ -147,14 +184,37 @@ def _chunks(lines: Iterable[Numbered], size: int) -> Iterator[list[Numbered]]:
         yield chunk
 
 
-_worker: LineDecider | None = None
+def _send_chunk(channel: Connection, chunks: Iterator[list[Numbered]]) -> bool:
+    """Send the next chunk (its line numbers, and its lines as one string); False at the end."""
+    chunk = next(chunks, None)
+    if chunk is None:
+        return False
+    numbers, texts = zip(*chunk)
+    channel.send((array.array("q", numbers), texts))
+    return True
 
 
-def _start_worker(ir_json: str, engine: str, name: str) -> None:
-    global _worker
-    _worker = LineDecider(make_backend(from_json(ir_json), engine), name)
+def _receive(channel: Connection) -> tuple[bytes, str]:
+    try:
+        reply = channel.recv()
+    except EOFError:
+        raise RuntimeError("a batch worker process ended unexpectedly") from None
+    if isinstance(reply, BaseException):
+        raise reply
+    return reply
 
 
-def _decide_chunk(chunk: list[Numbered]) -> list[Result]:
-    assert _worker is not None, "worker not started"
-    return [_worker(number, text) for number, text in chunk]
+def _serve(channel: Connection, decider: LineDecider | None, ir_json: str | None, engine: str, name: str) -> None:
+    """A worker: decide chunks until the parent closes its end of the pipe."""
+    with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
+        if decider is None:
+            assert ir_json is not None
+            decider = LineDecider(make_backend(from_json(ir_json), engine), name)
+        while True:
+            numbers, texts = channel.recv()
+            try:
+                results = [decider(number, text) for number, text in zip(numbers, texts)]
+            except Exception as exc:  # a bug in an engine: reported in the parent, as one worker would
+                channel.send(exc)
+                continue
+            channel.send((bytes(ok for ok, _ in results), "\n".join(out for _, out in results)))
