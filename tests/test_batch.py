@@ -283,8 +283,14 @@ def test_workers_under_every_start_method_write_what_one_worker_writes(method: s
     backend = load(BASELINE).backend
     lines = [(n, json.dumps(BASE) if n % 4 else "{not json") for n in range(1, 24)]
     one = list(batch.decide_lines(backend, lines, "<x>", 1))
+    terminated: list[object] = []
+    process_type = type(real_get_context(method).Process())
+    monkeypatch.setattr(process_type, "terminate", lambda self: terminated.append(self))
     assert list(batch.decide_lines(backend, lines, "<x>", 2)) == one
     assert [ok for ok, _ in one].count(False) == 5
+    # Every worker ended by itself when its pipe closed; none had to be terminated (a forked
+    # worker that kept the parent's end of its pipe open never saw the end of its input).
+    assert terminated == []
 
 
 def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -152,7 +152,11 @@ def _decide_in_workers(backend: Backend, lines: Iterable[Numbered], name: str, w
     try:
         for _ in range(workers):
             ours, theirs = context.Pipe()
-            process = context.Process(target=_serve, args=(theirs, inherited, ir_json, backend.name, name), daemon=True)
+            # A forked worker inherits the parent's ends of its own and earlier pipes: it closes
+            # them, or it would never see the end of its input when the parent closes its end.
+            parent_ends = [*channels, ours] if inherited else []
+            process = context.Process(target=_serve, args=(theirs, parent_ends, inherited, ir_json, backend.name, name),
+                                      daemon=True)
             process.start()
             theirs.close()
             channels.append(ours)
@@ -204,8 +208,11 @@ def _receive(channel: Connection) -> tuple[bytes, str]:
     return reply
 
 
-def _serve(channel: Connection, decider: LineDecider | None, ir_json: str | None, engine: str, name: str) -> None:
+def _serve(channel: Connection, parent_ends: list[Connection], decider: LineDecider | None, ir_json: str | None,
+           engine: str, name: str) -> None:
     """A worker: decide chunks until the parent closes its end of the pipe."""
+    for end in parent_ends:
+        end.close()
     with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
         if decider is None:
             assert ir_json is not None
