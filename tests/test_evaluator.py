@@ -764,3 +764,72 @@ def test_a_period_not_started_stays_not_started_through_nested_best_periods(tmp_
                       "inner": (None, False), "outer": (None, False)}
     assert [a.action for a in decision.actions] == ["help"]
 
+
+
+# ---- exact periods, a guarded period that does not apply, `is null` (from mutation testing) -----------
+
+EXACT = """platform policy "exact" version "1"
+timezone "+08:00"
+now request.at
+clause G2 "periods counted from payment"
+fact order.paid_at: timestamp
+fact order.signed_at: timestamp?
+fact request.at: timestamp
+period reply cites G2 = 36 hours after order.paid_at
+period settle cites G2 = 2 days after order.paid_at unless order.signed_at is null
+action help: pro_buyer
+action remind: pro_buyer
+action chase: pro_buyer
+rule helps cites G2 when within reply then must help
+rule reminds cites G2 when expired settle then must remind
+rule chases cites G2 when order.signed_at is null then should chase
+"""
+
+PAID = "2026-10-01T12:00:00+08:00"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_an_exact_period_ends_on_the_instant_and_a_period_that_does_not_apply_never_expires(
+        tmp_path: Path, engine: str) -> None:
+    """`36 hours after` ends exactly 36 hours after its anchor (not at the end of a day); `2 days
+    after` exactly 48 hours after; a period whose guard fails neither runs nor expires, however
+    late the request; `is null` holds only for a null fact."""
+    path = tmp_path / "exact.policy"
+    path.write_text(EXACT, encoding="utf-8")
+    policy = load(path, engine=engine)
+
+    def decide(at: str, signed: str | None) -> Decision:
+        return policy.decide({"order": {"paid_at": PAID, "signed_at": signed}, "request": {"at": at}})
+
+    last = decide("2026-10-03T00:00:00+08:00", "2026-10-02T09:00:00+08:00")
+    assert {p.name: (p.length, p.unit, p.deadline, p.expired) for p in last.periods} == {
+        "reply": (36, "hours", "2026-10-03T00:00:00+08:00", False),
+        "settle": (2, "days", "2026-10-03T12:00:00+08:00", False)}
+    assert [(a.action, a.modality) for a in last.actions] == [("help", "must")]
+    after = decide("2026-10-03T00:00:00.000001+08:00", "2026-10-02T09:00:00+08:00")
+    assert [p.expired for p in after.periods if p.name == "reply"] == [True] and after.actions == ()
+    settled = decide("2026-10-03T12:00:00.000001+08:00", "2026-10-02T09:00:00+08:00")
+    assert [(a.action, a.modality) for a in settled.actions] == [("remind", "must")]
+    unsigned = decide("2027-10-03T12:00:00+08:00", None)  # a year late: `settle` does not apply
+    assert [(a.action, a.modality) for a in unsigned.actions] == [("chase", "should")]
+    assert [p.name for p in unsigned.periods if p.expired] == ["reply"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_constant_conditions_in_the_ir(tmp_path: Path, engine: str) -> None:
+    """The IR's constant conditions (as a JSON IR or a tool may hold them): `false` never fires a
+    rule and `true` always does, in both engines."""
+    import attrs
+
+    from policydsl import ir
+    from policydsl.api import PolicySet
+
+    path = tmp_path / "exact.policy"
+    path.write_text(EXACT, encoding="utf-8")
+    ps = load(path, engine="interpreter").ir
+    constant = {"helps": ir.FalseCond(), "chases": ir.TrueCond()}
+    rules = tuple(attrs.evolve(r, condition=constant.get(r.name, r.condition)) for r in ps.rules)
+    policy = PolicySet(attrs.evolve(ps, rules=rules), engine=engine)
+    decision = policy.decide({"order": {"paid_at": PAID, "signed_at": "2026-10-02T09:00:00+08:00"},
+                              "request": {"at": "2026-10-02T00:00:00+08:00"}})  # inside `reply`
+    assert [(a.action, a.modality) for a in decision.actions] == [("chase", "should")]
