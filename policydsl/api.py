@@ -44,7 +44,8 @@ def read_source(path: str | Path) -> tuple[Source | None, list[Diagnostic]]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, [Diagnostic(code="PD001", message=f"cannot read `{name}`: {exc.strerror or exc}")]
+        return None, [Diagnostic(code="PD001", message=f"cannot read `{name}`: {exc.strerror or exc}",
+                                 file=name)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
