@@ -37,6 +37,7 @@ class Diagnostic:
 
     @property
     def is_error(self) -> bool:
+        """An error (exit code 1 or 2), not a warning."""
         return self.severity is Severity.ERROR
 
     @property
@@ -45,6 +46,7 @@ class Diagnostic:
         return self.span.file if self.span is not None else self.file
 
     def sort_key(self) -> tuple[str, int, int, str]:
+        """File, line, column, code: the order diagnostics are reported in."""
         if self.span is None:
             return (self.file or "", 0, 0, self.code)
         return (self.span.file, self.span.line, self.span.column, self.code)
