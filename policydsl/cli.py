@@ -420,12 +420,13 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str) 
     from policydsl.tools.testing import run_files_tests
 
     paths, problems = policy_files(files)
-    echo_diagnostics(problems)
+    echo_diagnostics(problems)  # stderr, in every format
     run = run_files_tests(paths, baseline)
     if fmt != "text":
         from policydsl.report.testrun import render_test_github, render_test_json, render_test_junit
 
-        text = {"json": render_test_json, "junit": render_test_junit, "github": render_test_github}[fmt](run)
+        render = {"json": render_test_json, "junit": render_test_junit, "github": render_test_github}[fmt]
+        text = render(run, problems)
         if text:
             click.echo(text)
         sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))

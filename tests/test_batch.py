@@ -144,6 +144,17 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     assert len(outputs[0].splitlines()) == 2500 and len(set(outputs)) == 1
 
 
+def test_quiet_flag_of_eval(tmp_path: Path) -> None:
+    """`eval -q` decides the same batch; off a terminal there is no progress either way."""
+    facts = tmp_path / "batch.jsonl"
+    facts.write_text("".join(json.dumps(BASE) + "\n" for _ in range(3)), encoding="utf-8")
+    loud = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", str(facts)])
+    quiet = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", str(facts), "-q"])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert loud.stdout == quiet.stdout and len(quiet.stdout.splitlines()) == 3
+    assert loud.stderr == quiet.stderr == ""
+
+
 def test_compile_python_target(tmp_path: Path) -> None:
     out = tmp_path / "after_sales_policy.py"
     result = CliRunner().invoke(cli.main, ["compile", str(BASELINE), "--target", "python", "-o", str(out)])

@@ -307,3 +307,20 @@ def test_color_on_a_terminal_unless_no_color(monkeypatch):
     assert cli.use_color(err=False) is False
     monkeypatch.delenv("NO_COLOR")
     assert cli.use_color(err=True) is False  # stderr here is no terminal
+
+
+def test_usage_problems_in_every_test_format(tmp_path, test_files):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    args = ("test", str(test_files["good"]), str(empty), "--format")
+    doc = json.loads(run_cli(*args, "json").stdout)
+    assert doc["exit_code"] == 2 and [d["code"] for d in doc["diagnostics"]] == ["PD001"]
+    junit = run_cli(*args, "junit")
+    assert junit.exit_code == 2
+    root = ET.fromstring(junit.stdout.split("\n", 1)[1])
+    assert root.find("testsuite").get("name") == "policydsl" and root.get("errors") == "1"
+    assert root.find("testsuite/testcase/error").get("type") == "PD001"
+    github = run_cli(*args, "github")
+    assert github.exit_code == 2
+    assert github.stdout == f"::error title=PD001::no .policy files in `{empty}`%0Ahint: give .policy files, or " \
+                            "directories that hold them (searched recursively)\n"

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 
-from policydsl.diagnostics import render_text, sorted_diagnostics, to_json_dict
+from collections.abc import Sequence
+
+from policydsl.diagnostics import Diagnostic, render_text, sorted_diagnostics, to_json_dict
 from policydsl.report.github import command, render_github
 from policydsl.tools.testing import FileTests, TestResult, TestRun
 
@@ -32,20 +34,29 @@ def _file_dict(f: FileTests) -> dict[str, object]:
     }
 
 
-def render_test_json(run: TestRun) -> str:
-    """README ("policydsl test --format json"): totals, the exit code, and each file's tests."""
+def render_test_json(run: TestRun, problems: Sequence[Diagnostic] = ()) -> str:
+    """README ("CI"): totals, the exit code, usage problems (PD001: a directory without .policy files),
+    and each file's tests."""
     doc = {"total": run.total, "passed": run.total - run.failed, "failed": run.failed,
-           "not_loaded": run.not_loaded, "exit_code": run.exit_code,
+           "not_loaded": run.not_loaded, "exit_code": 2 if problems else run.exit_code,
+           "diagnostics": [to_json_dict(d) for d in problems],
            "files": [_file_dict(f) for f in run.files]}
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
-def render_test_junit(run: TestRun) -> str:
+def render_test_junit(run: TestRun, problems: Sequence[Diagnostic] = ()) -> str:
     """JUnit XML as CI systems read it: `<testsuites>`, a `<testsuite>` per file, a `<testcase>` per
     test with a `<failure>` for each failed one; a file that does not load is one `<testcase>` with an
-    `<error>` holding its diagnostics."""
-    suites = ET.Element("testsuites", name="policydsl", tests=str(run.total + run.not_loaded),
-                        failures=str(run.failed), errors=str(run.not_loaded))
+    `<error>` holding its diagnostics. Usage problems are a testsuite `policydsl` with one erroring case."""
+    errors = run.not_loaded + bool(problems)
+    suites = ET.Element("testsuites", name="policydsl", tests=str(run.total + errors),
+                        failures=str(run.failed), errors=str(errors))
+    if problems:
+        suite = ET.SubElement(suites, "testsuite", name="policydsl", tests="1", failures="0", errors="1",
+                              skipped="0")
+        case = ET.SubElement(suite, "testcase", name="files", classname="policydsl")
+        error = ET.SubElement(case, "error", message=problems[0].message, type=problems[0].code)
+        error.text = render_text(problems)
     for f in run.files:
         name = str(f.path)
         tests = len(f.results) if f.loaded else 1
@@ -67,10 +78,10 @@ def render_test_junit(run: TestRun) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")
 
 
-def render_test_github(run: TestRun) -> str:
+def render_test_github(run: TestRun, problems: Sequence[Diagnostic] = ()) -> str:
     """An error annotation at each failing test (its failures as the message), and the diagnostics of
-    each file that did not load."""
-    out = []
+    each file that did not load and of usage problems."""
+    out = [render_github(problems)] if problems else []
     for f in run.files:
         if not f.loaded:
             out.append(render_github(sorted_diagnostics(f.diagnostics)))
