@@ -1,4 +1,5 @@
-"""Diagnostics: one value type for every user-facing error and warning, and its renderers.
+"""Diagnostics: one value type for every user-facing error and warning, and its text and JSON forms
+(the CI reports, GitHub annotations and SARIF, are in policydsl.report).
 
 Codes are stable and documented in docs/error-codes.md:
 PD0xx usage and input files, PD1xx syntax, PD2xx names and types,
