@@ -88,7 +88,7 @@ def _paint(text: str, sgr: str, color: bool) -> str:
 def render_one(d: Diagnostic, *, color: bool = False) -> str:
     """`file:line:col: error[PD201]: message`, the source line, a caret, then the hint.
     With `color`, the severity is red (error) or yellow (warning) and the code bold (ANSI)."""
-    where = f"{d.span}: " if d.span is not None else f"{d.file}: " if d.file else ""
+    where = f"{d.span}: " if d.span is not None else ""  # a whole-file message names its file itself
     head = (f"{_paint(d.severity.value, '1;' + _STYLE[d.severity], color)}"
             f"[{_paint(d.code, '1', color)}]" if color else f"{d.severity.value}[{d.code}]")
     lines = [f"{where}{head}: {d.message}"]

@@ -324,3 +324,11 @@ def test_usage_problems_in_every_test_format(tmp_path, test_files):
     assert github.exit_code == 2
     assert github.stdout == f"::error title=PD001::no .policy files in `{empty}`%0Ahint: give .policy files, or " \
                             "directories that hold them (searched recursively)\n"
+
+
+def test_json_names_the_file_that_cannot_be_read(tmp_path):
+    path = tmp_path / "missing.policy"
+    result = run_cli("check", str(path), "--format", "json")
+    d, = json.loads(result.stdout)["diagnostics"]
+    assert (d["code"], d["file"], d["line"]) == ("PD001", str(path), None)
+    assert run_cli("check", str(path)).stdout.startswith(f"error[PD001]: cannot read `{path}`: ")
