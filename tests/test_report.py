@@ -332,3 +332,10 @@ def test_json_names_the_file_that_cannot_be_read(tmp_path):
     d, = json.loads(result.stdout)["diagnostics"]
     assert (d["code"], d["file"], d["line"]) == ("PD001", str(path), None)
     assert run_cli("check", str(path)).stdout.startswith(f"error[PD001]: cannot read `{path}`: ")
+
+
+def test_a_sarif_file_that_cannot_be_written(tmp_path):
+    target = tmp_path / "missing-dir" / "out.sarif"
+    result = run_cli("check", str(BASELINE_PATH), "--sarif-file", str(target))
+    assert result.exit_code == 2
+    assert f"error[PD001]: cannot write `{target}`" in result.stderr and not target.exists()
