@@ -141,7 +141,8 @@ def test_every_help_uri_has_its_heading():
     assert headings == list(CODES)
     for code, doc in CODES.items():
         section = text.split(f"\n### {code}\n", 1)[1].split("\n### ", 1)[0]
-        assert f"- Example: {doc.example}\n- Fix: {doc.fix}" in section, code
+        meaning = doc.meaning[:1].upper() + doc.meaning[1:]
+        assert section.strip("\n") == f"{meaning}.\n\n- Example: {doc.example}\n- Fix: {doc.fix}", code
         assert help_uri(code).endswith(f"#{code.lower()}")
 
 
