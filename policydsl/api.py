@@ -44,7 +44,8 @@ def read_source(path: str | Path) -> tuple[Source | None, list[Diagnostic]]:
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
-        return None, [Diagnostic(code="PD001", message=f"cannot read `{name}`: {exc.strerror or exc}")]
+        return None, [Diagnostic(code="PD001", message=f"cannot read `{name}`: {exc.strerror or exc}",
+                                 file=name)]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -256,6 +257,7 @@ class PolicySet:
 
     @property
     def name(self) -> str:
+        """The merchant policy's name for a merchant set, else the platform policy's."""
         return self.ir.merchant or self.ir.name
 
     def validate(self, facts: Mapping[str, Any], source: Source | None = None) -> dict[str, Any]:
@@ -267,6 +269,7 @@ class PolicySet:
         return self.backend.decision(self.backend.validate(facts))
 
     def decide_json(self, text: str, name: str = "<facts>") -> Decision:
+        """Decide one request given as facts JSON text, read strictly (PD4xx diagnostics name `name`)."""
         source = Source(name, text)
         return self.backend.decision(self.backend.validate(load_json(text, source), source))
 

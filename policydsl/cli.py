@@ -8,9 +8,11 @@ from __future__ import annotations
 import enum
 import glob
 import io
+import itertools
 import os
 import sys
 import tempfile
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,8 +21,7 @@ from typing import TYPE_CHECKING
 import click
 
 from policydsl._version import __version__
-from policydsl.diagnostics import (Diagnostic, PolicyDslError, render_github, render_json, render_sarif,
-                                   render_text, sorted_diagnostics)
+from policydsl.diagnostics import Diagnostic, PolicyDslError, render_json, render_text, sorted_diagnostics
 
 if TYPE_CHECKING:  # the library is imported by the commands that use it: `--help` stays fast
     from policydsl import ir
@@ -82,14 +83,35 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def use_color(err: bool) -> bool:
+    """Colour the text diagnostics? `--color`/`--no-color` decide; without them, only on a terminal
+    and only when NO_COLOR is unset or empty (https://no-color.org)."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.find_root().params.get("color") if ctx is not None else None
+    if chosen is not None:
+        return bool(chosen)
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = sys.stderr if err else sys.stdout
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def echo_text(diags: list[Diagnostic], err: bool = False) -> None:
+    """The text form of `diags` (in order) on stdout or stderr, coloured as `use_color` decides."""
+    color = use_color(err)
+    click.echo(render_text(diags, color=color), err=err, color=color)
+
+
 def echo_diagnostics(diags: list[Diagnostic], err: bool = True) -> None:
     if diags:
-        click.echo(render_text(sorted_diagnostics(diags)), err=err)
+        echo_text(sorted_diagnostics(diags), err=err)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="policydsl")
-def main() -> None:
+@click.option("--color/--no-color", "color", default=None,
+              help="Colour diagnostics (default: on a terminal, unless NO_COLOR is set).")
+def main(color: bool | None) -> None:
     """policydsl: after-sales policy as code.
 
     Write the platform baseline and merchant policies in .policy files, check
@@ -112,13 +134,17 @@ def main() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
               show_default=True, help="Output for people, tools, code scanning, or GitHub annotations.")
 @click.option("--deny-warnings", is_flag=True, help="Exit 1 when there are warnings and no errors (for CI).")
-def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings: bool) -> None:
+@click.option("--sarif-file", "sarif_path", type=click.Path(dir_okay=False),
+              help="Also write the SARIF log to this file (for code scanning), whatever --format prints.")
+def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings: bool,
+          sarif_path: str | None) -> None:
     """Check policy files: syntax, names, types, and (for merchant files) that no rule is
     stricter than the platform baseline. Directories are searched for *.policy files.
 
     \b
     Example:
       policydsl check policies/merchants/fruit_shop.policy --format github
+      policydsl check policies/ --format github --sarif-file policydsl.sarif     # in CI
     """
     from policydsl.tools.check_files import CheckReport, check_files
 
@@ -127,22 +153,38 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings:
     if problems:
         report = CheckReport(report.files, (*problems, *report.diagnostics))
     diags = sorted_diagnostics(report.diagnostics)
+    if sarif_path is not None:
+        write_sarif(sarif_path, diags, baseline)
     if fmt == "json":
         click.echo(render_json(diags, files=[str(f) for f in report.files], valid=report.valid))
     elif fmt == "sarif":
-        click.echo(render_sarif(diags, tool_version=__version__))
+        from policydsl.report import render_sarif
+
+        click.echo(render_sarif(diags, tool_version=__version__, baseline=baseline))
     elif fmt == "github":
+        from policydsl.report import render_github
+
         if diags:
-            click.echo(render_github(diags))
+            click.echo(render_github(diags, baseline=baseline))
     else:
         if diags:
-            click.echo(render_text(diags))
+            echo_text(diags)
         n_err = sum(1 for d in diags if d.is_error)
         n_warn = len(diags) - n_err
         status = "ok" if n_err == 0 else "failed"
         click.echo(f"{'' if not diags else chr(10)}checked {len(report.files)} file(s): {status}, "
                    f"{n_err} error(s), {n_warn} warning(s)")
     sys.exit(report.exit_code_with(deny_warnings=deny_warnings))
+
+
+def write_sarif(path: str, diags: list[Diagnostic], baseline: str | None) -> None:
+    from policydsl.report import render_sarif
+
+    try:
+        write_atomically(Path(path), render_sarif(diags, tool_version=__version__, baseline=baseline) + "\n")
+    except OSError as exc:
+        echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{path}`: {exc.strerror or exc}")])
+        sys.exit(ExitCode.ERROR)
 
 
 # ---- eval -------------------------------------------------------------------------------
@@ -191,13 +233,15 @@ def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "com
               help="Decide with the compiled policy, or with the reference interpreter.")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes deciding a JSON Lines batch (the output is the same for any number).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar for a batch (it shows only on a terminal).")
 def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain: bool, pretty: bool, engine: str,
-          workers: int) -> None:
+          workers: int, quiet: bool) -> None:
     """Evaluate after-sales requests against a policy set and print each decision as JSON.
 
     A JSON Lines batch is streamed in constant memory: one output line per input line, in
     order. A bad line becomes an error record carrying its line number; the batch goes on,
-    and the exit code is 2 if any line failed. On a terminal, progress goes to stderr.
+    and the exit code is 2 if any line failed. On a terminal, a progress bar (rate, ETA) goes
+    to stderr; -q turns it off.
 
     \b
     Example:
@@ -213,7 +257,8 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     try:
         with open_facts(facts_path) as stream:
             if named_json_lines(facts_path):  # streamed: constant memory
-                sys.exit(eval_lines(policy, iter_lines(stream), name, workers))
+                size = None if facts_path == "-" else file_size(facts_path)
+                sys.exit(eval_lines(policy, iter_lines(stream), name, workers, total=size, quiet=quiet))
             text = stream.read()
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
@@ -227,12 +272,24 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
         batch = False
     if batch:
         reject_single_request_flags(name, explain, pretty)
-        sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name, workers))
+        size = None if facts_path == "-" else file_size(facts_path)
+        sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name, workers, total=size, quiet=quiet))
     if not_utf8(text):
         echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text",
                                      hint="save the facts as UTF-8")])
         sys.exit(ExitCode.ERROR)
     sys.exit(eval_single(policy, text, name, explain, pretty))
+
+
+def file_size(path: str) -> int | None:
+    """The size of a regular file in bytes (a batch's progress total); None for a pipe or FIFO."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    import stat
+
+    return st.st_size if stat.S_ISREG(st.st_mode) else None
 
 
 def reject_single_request_flags(name: str, explain: bool, pretty: bool) -> None:
@@ -262,23 +319,46 @@ def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: 
     return ExitCode.OK
 
 
-def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers: int = 1) -> int:
-    from policydsl.tools.batch import decide_lines
+def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers: int = 1, *,
+               total: int | None = None, quiet: bool = False) -> int:
+    """Decide a JSON Lines batch to stdout. On a terminal (stderr a TTY, no `quiet`) a progress bar on
+    stderr shows the bytes read against `total` (the file's size; None: unknown), the rate and the ETA."""
+    from policydsl.tools.batch import Metered, decide_lines
 
     failed = done = 0
     out = sys.stdout  # written line by line: click.echo would flush every decision of a large batch
-    progress = sys.stderr.isatty()
-    for ok, line in decide_lines(policy.backend, lines, name, workers):
-        failed += not ok
-        out.write(line + "\n")
-        done += 1
-        if progress and done % 1000 == 0:
-            click.echo(f"\r{done} requests decided", err=True, nl=False)
-    if progress and done >= 1000:
-        click.echo(f"\r{done} requests decided", err=True)
+    metered = Metered(lines)
+    results = decide_lines(policy.backend, metered, name, workers)
+    if quiet or not sys.stderr.isatty():
+        for ok, line in results:
+            failed += not ok
+            out.write(line + "\n")
+    else:
+        started = time.monotonic()
+
+        def rate(_: object) -> str:
+            elapsed = time.monotonic() - started
+            return f"{done} requests, {done / elapsed:,.0f}/s" if elapsed > 0 else f"{done} requests"
+
+        with click.progressbar(length=total, iterable=None if total is not None else itertools.repeat(None),
+                               label="deciding", file=sys.stderr, item_show_func=rate, show_eta=True,
+                               show_percent=total is not None, width=24) as bar:
+            seen = 0
+            for ok, line in results:
+                failed += not ok
+                out.write(line + "\n")
+                done += 1
+                if done % PROGRESS_EVERY == 0:
+                    bar.update(metered.consumed - seen)
+                    seen = metered.consumed
+            bar.update(max(metered.consumed - seen, 0) if total is None else max(total - seen, 0))
     if failed:
         click.echo(f"{failed} line(s) of {name} were not valid facts (see the error records)", err=True)
     return ExitCode.ERROR if failed else ExitCode.OK
+
+
+#: Decisions between two updates of the progress bar.
+PROGRESS_EVERY = 500
 
 
 # ---- compile ----------------------------------------------------------------------------
@@ -325,7 +405,9 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--baseline", type=click.Path(), help="Platform policy for merchant files (default: by name).")
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
-def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text",
+              show_default=True, help="Output for people, tools, CI test reports (JUnit XML), or GitHub annotations.")
+def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str) -> None:
     """Run the `test` blocks of policy files and report clause coverage.
 
     Each file is tested as its own policy set (a merchant file with its baseline).
@@ -333,12 +415,21 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
     \b
     Example:
       policydsl test policies/
+      policydsl test policies/ --format junit > policydsl-tests.xml
     """
     from policydsl.tools.testing import run_files_tests
 
     paths, problems = policy_files(files)
-    echo_diagnostics(problems)
+    echo_diagnostics(problems)  # stderr, in every format
     run = run_files_tests(paths, baseline)
+    if fmt != "text":
+        from policydsl.report.testrun import render_test_github, render_test_json, render_test_junit
+
+        render = {"json": render_test_json, "junit": render_test_junit, "github": render_test_github}[fmt]
+        text = render(run, problems)
+        if text:
+            click.echo(text)
+        sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))
     for f in run.files:
         if not f.loaded:
             echo_diagnostics(list(f.diagnostics))

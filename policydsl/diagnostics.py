@@ -1,4 +1,5 @@
-"""Diagnostics: one value type for every user-facing error and warning, and its renderers.
+"""Diagnostics: one value type for every user-facing error and warning, and its text and JSON forms
+(the CI reports, GitHub annotations and SARIF, are in policydsl.report).
 
 Codes are stable and documented in docs/error-codes.md:
 PD0xx usage and input files, PD1xx syntax, PD2xx names and types,
@@ -32,14 +33,23 @@ class Diagnostic:
     severity: Severity = Severity.ERROR
     notes: tuple[str, ...] = ()
     data: dict[str, object] = attrs.field(factory=dict, eq=False, repr=False)
+    #: The file a diagnostic without a span is about (PD001: a file that cannot be read).
+    file: str | None = None
 
     @property
     def is_error(self) -> bool:
+        """An error (exit code 1 or 2), not a warning."""
         return self.severity is Severity.ERROR
 
+    @property
+    def path(self) -> str | None:
+        """The file the diagnostic is about: its span's, else `file`."""
+        return self.span.file if self.span is not None else self.file
+
     def sort_key(self) -> tuple[str, int, int, str]:
+        """File, line, column, code: the order diagnostics are reported in."""
         if self.span is None:
-            return ("", 0, 0, self.code)
+            return (self.file or "", 0, 0, self.code)
         return (self.span.file, self.span.line, self.span.column, self.code)
 
 
@@ -67,10 +77,21 @@ def sorted_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
 
 # ---- renderers ------------------------------------------------------------
 
-def render_one(d: Diagnostic) -> str:
-    """`file:line:col: error[PD201]: message`, the source line, a caret, then the hint."""
-    where = f"{d.span}: " if d.span is not None else ""
-    lines = [f"{where}{d.severity.value}[{d.code}]: {d.message}"]
+#: ANSI styles of the text form on a terminal: errors red, warnings yellow, the code bold.
+_STYLE = {Severity.ERROR: "31", Severity.WARNING: "33"}
+
+
+def _paint(text: str, sgr: str, color: bool) -> str:
+    return f"\x1b[{sgr}m{text}\x1b[0m" if color else text
+
+
+def render_one(d: Diagnostic, *, color: bool = False) -> str:
+    """`file:line:col: error[PD201]: message`, the source line, a caret, then the hint.
+    With `color`, the severity is red (error) or yellow (warning) and the code bold (ANSI)."""
+    where = f"{d.span}: " if d.span is not None else ""  # a whole-file message names its file itself
+    head = (f"{_paint(d.severity.value, '1;' + _STYLE[d.severity], color)}"
+            f"[{_paint(d.code, '1', color)}]" if color else f"{d.severity.value}[{d.code}]")
+    lines = [f"{where}{head}: {d.message}"]
     if d.span is not None:
         text = d.span.source.line_text(d.span.line)
         if text or d.span.line >= 1:
@@ -78,7 +99,8 @@ def render_one(d: Diagnostic) -> str:
             pad = " " * len(gutter)
             lines.append(f"{pad} |")
             lines.append(f"{gutter} | {text.expandtabs(1)}")
-            lines.append(f"{pad} | {' ' * (d.span.column - 1)}{'^' * d.span.caret_width()}")
+            caret = _paint("^" * d.span.caret_width(), _STYLE[d.severity], color)
+            lines.append(f"{pad} | {' ' * (d.span.column - 1)}{caret}")
     for note in d.notes:
         lines.append(f"  = note: {note}")
     if d.hint:
@@ -86,8 +108,8 @@ def render_one(d: Diagnostic) -> str:
     return "\n".join(lines)
 
 
-def render_text(diagnostics: Iterable[Diagnostic]) -> str:
-    return "\n\n".join(render_one(d) for d in diagnostics)
+def render_text(diagnostics: Iterable[Diagnostic], *, color: bool = False) -> str:
+    return "\n\n".join(render_one(d, color=color) for d in diagnostics)
 
 
 def to_json_dict(d: Diagnostic) -> dict[str, object]:
@@ -95,7 +117,7 @@ def to_json_dict(d: Diagnostic) -> dict[str, object]:
         "code": d.code,
         "severity": d.severity.value,
         "message": d.message,
-        "file": d.span.file if d.span else None,
+        "file": d.path,
         "line": d.span.line if d.span else None,
         "column": d.span.column if d.span else None,
         "end_line": d.span.end_line if d.span else None,
@@ -113,73 +135,6 @@ def render_json(diagnostics: Iterable[Diagnostic], **extra: object) -> str:
     doc["violations"] = [to_json_dict(d) for d in ds if d.code.startswith("PD3") and d.is_error]
     doc["diagnostics"] = [to_json_dict(d) for d in ds]
     return json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=False)
-
-
-def _github_escape(text: str, *, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    if prop:
-        text = text.replace(":", "%3A").replace(",", "%2C")
-    return text
-
-
-def render_github(diagnostics: Iterable[Diagnostic]) -> str:
-    """GitHub Actions workflow commands: one `::error file=…,line=…,col=…::` line each."""
-    out = []
-    for d in diagnostics:
-        kind = "error" if d.is_error else "warning"
-        props = [f"title={_github_escape(d.code, prop=True)}"]
-        if d.span is not None:
-            props = [
-                f"file={_github_escape(d.span.file, prop=True)}",
-                f"line={d.span.line}",
-                f"col={d.span.column}",
-                f"endLine={d.span.end_line}",
-            ] + props
-        body = d.message + (f" (hint: {d.hint})" if d.hint else "")
-        out.append(f"::{kind} {','.join(props)}::{_github_escape(body)}")
-    return "\n".join(out)
-
-
-def render_sarif(diagnostics: Iterable[Diagnostic], *, tool_version: str) -> str:
-    """SARIF 2.1.0 for code-scanning upload."""
-    ds = list(diagnostics)
-    rule_ids = sorted({d.code for d in ds})
-    results = []
-    for d in ds:
-        result: dict[str, object] = {
-            "ruleId": d.code,
-            "level": "error" if d.is_error else "warning",
-            "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
-        }
-        if d.span is not None:
-            result["locations"] = [{
-                "physicalLocation": {
-                    "artifactLocation": {"uri": d.span.file},
-                    "region": {
-                        "startLine": d.span.line,
-                        "startColumn": d.span.column,
-                        "endLine": d.span.end_line,
-                        "endColumn": max(d.span.end_column, d.span.column + 1),
-                    },
-                }
-            }]
-        if d.data:
-            result["properties"] = d.data
-        results.append(result)
-    doc = {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "policydsl",
-                "version": tool_version,
-                "informationUri": "https://example.invalid/policydsl",
-                "rules": [{"id": r, "helpUri": "docs/error-codes.md"} for r in rule_ids],
-            }},
-            "results": results,
-        }],
-    }
-    return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:

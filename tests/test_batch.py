@@ -6,6 +6,7 @@ import importlib.util
 import io
 import itertools
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -110,17 +111,48 @@ def test_streaming_reads_only_ahead_of_what_it_writes() -> None:
 
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal a progress bar (bytes read against the file's size, percent, rate; click adds the
+    ETA once a second has passed) goes to stderr; a pipe, or -q, gets nothing; the decisions on stdout
+    are the same either way."""
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     policy = load(BASELINE)
-    lines = [(n, json.dumps(BASE)) for n in range(1, 2501)]
-    for stream, expected in ((Terminal(), "\r2500 requests decided\n"), (io.StringIO(), "")):
+    lines = [(n, json.dumps(BASE) + "\n") for n in range(1, 2501)]
+    size = sum(len(t.encode()) for _, t in lines)
+    outputs = []
+    for stream, total, quiet in ((Terminal(), size, False), (Terminal(), None, False), (io.StringIO(), size, False),
+                                 (Terminal(), size, True)):
         monkeypatch.setattr(sys, "stderr", stream)
         monkeypatch.setattr(sys, "stdout", io.StringIO())
-        assert cli.eval_lines(policy, lines, "<test>") == cli.ExitCode.OK
-        assert stream.getvalue().endswith(expected) and ("requests decided" in stream.getvalue()) == bool(expected)
+        assert cli.eval_lines(policy, lines, "<test>", total=total, quiet=quiet) == cli.ExitCode.OK
+        outputs.append(sys.stdout.getvalue())
+        shown = stream.getvalue()
+        if isinstance(stream, Terminal) and not quiet:
+            assert shown.endswith("\x1b[?25h\n")  # the cursor, hidden while drawing, is shown again
+            frames = [f.strip() for f in shown.replace("\x1b[?25l", "").replace("\x1b[?25h", "").split("\r")
+                      if f.strip()]
+            assert len(frames) >= 2500 // cli.PROGRESS_EVERY  # redrawn as the batch goes on
+            last = frames[-1].rstrip("\n")
+            assert re.fullmatch(r"deciding  \[[#-]{24}\]  " + (r"100%  " if total else "") +
+                                r"2500 requests, [\d,]+/s", last), last
+            assert "[" + "#" * 24 + "]" in last or total is None
+            assert frames[0].startswith("deciding  [" + "-" * 24 + "]")  # drawn before the first decision
+        else:
+            assert shown == ""
+    assert len(outputs[0].splitlines()) == 2500 and len(set(outputs)) == 1
+
+
+def test_quiet_flag_of_eval(tmp_path: Path) -> None:
+    """`eval -q` decides the same batch; off a terminal there is no progress either way."""
+    facts = tmp_path / "batch.jsonl"
+    facts.write_text("".join(json.dumps(BASE) + "\n" for _ in range(3)), encoding="utf-8")
+    loud = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", str(facts)])
+    quiet = CliRunner().invoke(cli.main, ["eval", str(BASELINE), "--facts", str(facts), "-q"])
+    assert loud.exit_code == quiet.exit_code == 0
+    assert loud.stdout == quiet.stdout and len(quiet.stdout.splitlines()) == 3
+    assert loud.stderr == quiet.stderr == ""
 
 
 def test_compile_python_target(tmp_path: Path) -> None:

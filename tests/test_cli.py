@@ -83,8 +83,9 @@ def test_check_github_and_sarif_formats(tmp_path):
     line, column = position_of(text, "reopen_after_sale\n")
     github = check(str(path), "--format", "github")
     assert github.exit_code == 2
-    assert github.stdout.startswith(f"::error file={path},line={line},col={column},endLine={line},title=PD202::"
-                                    "unknown action `reopen_after_sale` (hint: did you mean `reopen_after_sales`?)")
+    assert github.stdout.startswith(f"::error file={path},line={line},col={column},endLine={line},"
+                                    f"endColumn={column + len('reopen_after_sale')},title=PD202::"
+                                    "unknown action `reopen_after_sale`%0Ahint: did you mean `reopen_after_sales`?")
     sarif = json.loads(check(str(path), "--format", "sarif").stdout)
     result, = sarif["runs"][0]["results"]
     assert result["ruleId"] == "PD202"

@@ -56,6 +56,11 @@ def test_wheel_contains_the_grammar_and_the_baseline(wheel):
         # The installed command is the guarded `run` (internal errors become one line), not bare `main`.
         assert "policydsl = policydsl.cli:run" in zf.read(entry_points).decode()
         assert not any(n.startswith("tests/") for n in names)
+        licence = [n for n in names if ".dist-info/" in n and n.rsplit("/", 1)[1] == "LICENSE"]
+        assert len(licence) == 1 and zf.read(licence[0]) == (ROOT / "LICENSE").read_bytes()
+        metadata = zf.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+        assert "Classifier: License :: OSI Approved :: Apache Software License" in metadata
+        assert "Project-URL: Changelog, https://github.com/policydsl/policydsl/blob/main/CHANGELOG.md" in metadata
 
 
 @pytest.mark.packaging

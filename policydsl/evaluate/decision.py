@@ -155,6 +155,7 @@ class Decision:
         return Decision(**{**dict(zip(_FIELDS, self._fields())), **changes})
 
     def modality(self, action: str) -> str | None:
+        """The modality the decision gives `action` (`must`, `should`, `may`, `must_not`), or None."""
         for a in self.actions:
             if a.action == action:
                 return a.modality
@@ -177,6 +178,7 @@ class Decision:
         }
 
     def to_json(self, *, indent: int | None = None) -> str:
+        """The JSON text `policydsl eval` prints: the keys of `to_dict`, in its order."""
         return dumps(self._doc if self._doc is not None else self.to_dict(), indent=indent)
 
 

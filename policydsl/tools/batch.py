@@ -92,6 +92,23 @@ def iter_lines(stream: IO[str]) -> Iterator[Numbered]:
             yield number, line
 
 
+class Metered:
+    """The records of `lines`, counting the UTF-8 bytes handed on (`consumed`): a batch's progress
+    against the size of its file."""
+
+    def __init__(self, lines: Iterable[Numbered]) -> None:
+        self._lines = lines
+        self.consumed = 0
+
+    def __iter__(self) -> Iterator[Numbered]:
+        for number, text in self._lines:
+            try:
+                self.consumed += len(text.encode("utf-8", "surrogateescape"))
+            except UnicodeEncodeError:  # a surrogate that came from no byte: count characters
+                self.consumed += len(text)
+            yield number, text
+
+
 class LineDecider:
     """Turns one JSON Lines record into its output line with one backend."""
 
