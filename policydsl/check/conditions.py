@@ -1,0 +1,115 @@
+"""A cube of solver literals over the unknown facts, as readable constraints per fact.
+
+JSON form of one constraint (docs/semantics.md §6): `{"is": true}` (bool), `{"in": [values]}`
+(enum), `{"is": null}` / `{"not": null}`, `{"min": n, "max": n}` (count; either may be left
+out), `{"from": instant, "until": instant}` (timestamp: its first and last instant; either may
+be left out). A literal relating two unknowns is kept as `{"relation": text}` under the key
+`"*"`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from policydsl.check.known import Pinned, day_end, day_start
+from policydsl.check.logic import Atom, BoolAtom, DiffAtom, EnumAtom, NullAtom, ZERO
+
+Literal = tuple[Atom, bool]
+
+
+def cube_constraints(pin: Pinned, lits: list[Literal]) -> list[tuple[str, dict[str, Any]]]:
+    """Per unknown fact (in declaration order), what the cube says of it."""
+    ps, tz = pin.ps, pin.ps.timezone_minutes
+    out: dict[str, dict[str, Any]] = {}
+    allowed: dict[str, list[str]] = {}
+    lo: dict[str, int] = {}
+    hi: dict[str, int] = {}
+    relations: list[str] = []
+    for atom, value in lits:
+        if isinstance(atom, BoolAtom):
+            out[atom.path] = {"is": value}
+        elif isinstance(atom, NullAtom):
+            if value:
+                out[atom.path] = {"is": None}
+            else:
+                out.setdefault(atom.path, {"not": None})
+        elif isinstance(atom, EnumAtom):
+            current = allowed.setdefault(atom.path, list(pin.domains.enums[atom.path]))
+            allowed[atom.path] = [v for v in current if (v in atom.values) == value]
+        elif isinstance(atom, DiffAtom):
+            u, v, c = (atom.u, atom.v, atom.c) if value else (atom.v, atom.u, -atom.c - 1)
+            b = pin.bound(u, v, c)
+            if b is None:
+                relations.append(f"{_name(u)} - {_name(v)} <= {c}")
+                continue
+            symbol, op, n = b
+            if not symbol or symbol.startswith("tod:"):
+                if symbol:
+                    relations.append(f"{_name(u)} - {_name(v)} <= {c}")
+                continue
+            if op == "<=":
+                hi[symbol] = min(hi.get(symbol, n), n)
+            else:
+                lo[symbol] = max(lo.get(symbol, n), n)
+    for path, values in allowed.items():
+        out[path] = {"in": values}
+    for symbol in {*lo, *hi}:
+        if symbol.startswith("day:"):
+            path = symbol[4:]
+            entry: dict[str, Any] = {}
+            if symbol in lo:
+                entry["from"] = day_start(lo[symbol], tz)
+            if symbol in hi:
+                entry["until"] = day_end(hi[symbol], tz)
+        else:
+            path = symbol
+            entry = {}
+            if symbol in lo and lo[symbol] > 0:
+                entry["min"] = lo[symbol]
+            if symbol in hi:
+                entry["max"] = hi[symbol]
+            if not entry:
+                continue
+        out[path] = entry
+    order = [f.path for f in ps.facts]
+    parts = [(p, out[p]) for p in order if p in out]
+    if relations:
+        parts.append(("*", {"relation": " and ".join(sorted(set(relations)))}))
+    return parts
+
+
+def _name(var: str) -> str:
+    if var == ZERO:
+        return "0"
+    if var.startswith("days:"):
+        return f"(local days from {var[5:]} to the request)"
+    if var.startswith("tod:"):
+        return f"(time of day of {var[4:]}, µs)"
+    return var
+
+
+def render_cube(parts: tuple[tuple[str, dict[str, Any]], ...]) -> str:
+    """`request.evidence in {verified} and request.product_used = false`."""
+    words = []
+    for path, c in parts:
+        if path == "*":
+            words.append(c["relation"])
+        elif "in" in c:
+            words.append(f"{path} = {c['in'][0]}" if len(c["in"]) == 1 else f"{path} in {{{', '.join(c['in'])}}}")
+        elif "is" in c:
+            words.append(f"{path} = {_json(c['is'])}")
+        elif "not" in c:
+            words.append(f"{path} is not null")
+        elif "from" in c or "until" in c:
+            span = [f"at or after {c['from']}"] if "from" in c else []
+            span += [f"at or before {c['until']}"] if "until" in c else []
+            words.append(f"{path} {' and '.join(span)}")
+        else:
+            span = [f">= {c['min']}"] if "min" in c else []
+            span += [f"<= {c['max']}"] if "max" in c else []
+            words.append(f"{path} {' and '.join(span)}")
+    return " and ".join(words) or "always"
+
+
+def _json(value: Any) -> str:
+    return "null" if value is None else "true" if value is True else "false" if value is False else str(value)
