@@ -38,6 +38,10 @@ def cube_constraints(pin: Pinned, lits: list[Literal]) -> list[tuple[str, dict[s
             allowed[atom.path] = [v for v in current if (v in atom.values) == value]
         elif isinstance(atom, DiffAtom):
             u, v, c = (atom.u, atom.v, atom.c) if value else (atom.v, atom.u, -atom.c - 1)
+            months = _months_phrase(u, v, c, pin.ps.now)
+            if months is not None:
+                relations.append(months)
+                continue
             b = pin.bound(u, v, c)
             if b is None:
                 relations.append(f"{_name(u)} - {_name(v)} <= {c}")
@@ -78,6 +82,17 @@ def cube_constraints(pin: Pinned, lits: list[Literal]) -> list[tuple[str, dict[s
     return parts
 
 
+def _months_phrase(u: str, v: str, c: int, now: str) -> str | None:
+    """`days:A − months:A:n <= 0` (the request within n months after A) and its negation, in words."""
+    if u.startswith("days:") and v.startswith("months:") and c == 0:
+        anchor, n = v[7:].rsplit(":", 1)
+        return f"{now} within {n} months after {anchor} (its calendar day)" if anchor == u[5:] else None
+    if u.startswith("months:") and v.startswith("days:") and c == -1:
+        anchor, n = u[7:].rsplit(":", 1)
+        return f"{now} more than {n} months after {anchor} (its calendar day)" if anchor == v[5:] else None
+    return None
+
+
 def _name(var: str) -> str:
     if var == ZERO:
         return "0"
@@ -85,6 +100,9 @@ def _name(var: str) -> str:
         return f"(local days from {var[5:]} to the request)"
     if var.startswith("tod:"):
         return f"(time of day of {var[4:]}, µs)"
+    if var.startswith("months:"):
+        anchor, n = var[7:].rsplit(":", 1)
+        return f"(days in the {n} months after {anchor})"
     return var
 
 

@@ -27,6 +27,7 @@ from policydsl.check.logic import (ZERO, Atom, BoolAtom, DiffAtom, Domains, Enum
                                    diff, disj)
 from policydsl.compile.runtime import add_months, local_day, nest, stamp
 from policydsl.evaluate.facts import validate
+from policydsl.source import Source
 
 _EPOCH_DATE = dt.date(1970, 1, 1)
 _PLACEHOLDER = {"bool": False, "count": 0, "enum": None, "timestamp": None}
@@ -51,7 +52,7 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def read_partial(data: Any, ps: ir.PolicySet) -> Known:
+def read_partial(data: Any, ps: ir.PolicySet, source: Source | None = None) -> Known:
     """Validate facts of which some may be left out (or null where the fact is not nullable):
     those are unknown. Every other problem raises FactsInputError, as `validate` does."""
     raw = flatten(data) if isinstance(data, Mapping) else {}
@@ -61,10 +62,10 @@ def read_partial(data: Any, ps: ir.PolicySet) -> Known:
         if f.path in unknown:
             filled[f.path] = _stand_in(ps, f, raw)
     if not isinstance(data, Mapping):
-        validate(data, ps)  # raises the usual PD404
+        validate(data, ps, source)  # raises the usual PD404
     # The orderings between known facts are checked; those reading an unknown one constrain the search.
     orderings = tuple(o for o in ps.orderings if o.left not in unknown and o.right not in unknown)
-    values = validate(nest(filled), attrs.evolve(ps, orderings=orderings))
+    values = validate(nest(filled), attrs.evolve(ps, orderings=orderings), source)
     known = {p: v for p, v in values.items() if p not in unknown}
     return Known(known, {p: raw[p] for p in known if p in raw} | {p: None for p in known if p not in raw},
                  tuple(unknown))

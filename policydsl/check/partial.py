@@ -31,6 +31,7 @@ from policydsl.check.modality import MODALITIES, DecisionEncoder, describe
 from policydsl.check.witness import witness
 from policydsl.diagnostics import Diagnostic, Severity
 from policydsl.gcpause import gc_paused
+from policydsl.source import Source
 
 MAX_DECISIONS = 32  # distinct possible decisions listed (PD521 beyond)
 MAX_CUBES = 8  # alternatives in one decision's condition (PD521 beyond)
@@ -110,15 +111,15 @@ def _mods(ms: tuple[str | None, ...], action: str) -> str:
     return " or ".join(m or "no" for m in ms) + f" {action}"
 
 
-def partial(ps: ir.PolicySet, data: Any) -> PartialResult:
+def partial(ps: ir.PolicySet, data: Any, source: Source | None = None) -> PartialResult:
     """Decide `data` (facts JSON with some facts left out); raises FactsInputError for bad facts."""
-    known = read_partial(data, ps)
+    known = read_partial(data, ps, source)
     with gc_paused():
         try:
             return _Partial(ps, known).run()
         except Undecidable as exc:
             return PartialResult(known.unknown, (), (), (), (), (Diagnostic(
-                code="PD524", message=f"cannot decide with unknown facts: {exc.reason}", span=exc.span),))
+                code="PD523", message=f"cannot decide with unknown facts: {exc.reason}", span=exc.span),))
 
 
 @attrs.define
@@ -196,6 +197,13 @@ class _Partial:
     def ask(self, undecided: tuple[str, ...], mods: dict[str, tuple[str | None, ...]]) -> list[Ask]:
         formulas = {(a, m): self.f(self.de.modality_is(a, m)) for a in undecided for m in mods[a]}
         diffs = [a for a in atoms_of(disj(formulas.values())) if isinstance(a, DiffAtom)]
+        bounded = sorted({var.split(":")[1] for a in diffs for var in (a.u, a.v)
+                          if var.startswith("months:") and var.split(":")[1] in self.known.unknown})
+        if bounded:
+            self.diags.append(Diagnostic(code="PD520", severity=Severity.WARNING, message=(
+                f"a month or year period counts from the unknown {', '.join(f'`{b}`' for b in bounded)}: its month "
+                f"lengths are only bounded (shortest to longest month), so its ranges in the ask list may be off "
+                f"by that difference; every listed decision is replayed")))
         out = []
         for path in self.known.unknown:
             classes = self.classes(path, diffs)
