@@ -310,11 +310,15 @@ def eval_partial(policy: PolicySet, text: str, name: str, explain: bool, pretty:
     except PolicyDslError as exc:
         echo_diagnostics(list(exc.diagnostics))
         return ExitCode.ERROR
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:  # outside the decidable fragment (PD523): nothing was decided
+        echo_diagnostics(errors)
+        return ExitCode.ERROR
     if explain:
         click.echo(result.to_text())
     else:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2 if pretty else None))
-    return ExitCode.ERROR if any(d.is_error for d in result.diagnostics) else ExitCode.OK
+    return ExitCode.OK
 
 
 # ---- why --------------------------------------------------------------------------------
@@ -355,12 +359,14 @@ def why_(files: tuple[str, ...], facts_path: str, action: str, modality: str | N
     except PolicyDslError as exc:
         echo_diagnostics(list(exc.diagnostics))
         sys.exit(ExitCode.ERROR)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:  # outside the decidable fragment (PD523): nothing was decided
+        echo_diagnostics(errors)
+        sys.exit(ExitCode.ERROR)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2 if pretty else None))
     else:
         click.echo(result.to_text())
-    if any(d.is_error for d in result.diagnostics):
-        sys.exit(ExitCode.ERROR)
     sys.exit(ExitCode.OK if result.found else ExitCode.VIOLATIONS)
 
 
