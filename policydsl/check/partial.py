@@ -56,6 +56,7 @@ class Ask:
     decides: tuple[str, ...]
     values: tuple[tuple[tuple[str, ...], tuple[tuple[str, tuple[str | None, ...]], ...]], ...]
     changes_at: tuple[str, ...] = ()
+    ranges: bool = False  # the values are ranges (a count or a timestamp), in order
 
 
 @attrs.frozen
@@ -99,7 +100,8 @@ class PartialResult:
             for q in self.ask:
                 lines.append(f"  {q.fact} (decides {', '.join(q.decides)}):")
                 for k, (vs, then) in enumerate(q.values):
-                    label = "otherwise" if k == len(q.values) - 1 and len(q.values) > 2 else ", ".join(vs)
+                    last = k == len(q.values) - 1 and len(q.values) > 1 and len(vs) > 1
+                    label = "otherwise" if last and not q.ranges else ", ".join(vs)
                     lines.append(f"    {label} → {'; '.join(_mods(ms, a) for a, ms in then)}")
                 if q.changes_at:
                     lines.append(f"    the decision changes at {', '.join(q.changes_at)}")
@@ -223,10 +225,11 @@ class _Partial:
             for label, then in rows:
                 key = tuple((a, ms) for a, ms in then if a in decides)
                 groups.setdefault(key, []).append(_label_text(self.ps, path, label))
-            ordered = sorted(groups.items(), key=lambda kv: len(kv[1]))
+            ranges = self.ps.fact(path).kind in ("count", "timestamp")
+            ordered = list(groups.items()) if ranges else sorted(groups.items(), key=lambda kv: len(kv[1]))
             changes = tuple(day_start(label[1][0], self.ps.timezone_minutes) for label, _ in rows[1:]
                             if label[0] == "days" and label[1][0] is not None)
-            out.append(Ask(path, decides, tuple((tuple(vs), key) for key, vs in ordered), changes))
+            out.append(Ask(path, decides, tuple((tuple(vs), key) for key, vs in ordered), changes, ranges))
         return sorted(out, key=lambda q: (-len(q.decides), q.fact))
 
     def classes(self, path: str, diffs: list[DiffAtom]) -> list[tuple[Any, Formula, list]]:
