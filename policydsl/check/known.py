@@ -23,8 +23,7 @@ from policydsl import ir
 from policydsl.check.counterexample import REQUEST_DATE
 from policydsl.check.encode import (US_PER_DAY, at_time_of_day, days_var, domains_for, month_lengths, months_var,
                                     tod_var, uses_exact_time)
-from policydsl.check.logic import (ZERO, Atom, BoolAtom, DiffAtom, Domains, EnumAtom, Formula, Model, NullAtom, conj,
-                                   diff, disj)
+from policydsl.check.logic import ZERO, Atom, BoolAtom, Domains, EnumAtom, Formula, Model, NullAtom, conj, diff, disj
 from policydsl.compile.runtime import add_months, local_day, nest, stamp
 from policydsl.evaluate.facts import validate
 from policydsl.source import Source
@@ -197,7 +196,7 @@ class Pinned:
     # ---- back to facts -----------------------------------------------------------------------------
     def complete(self, model: Model) -> dict[str, Any]:
         """Complete facts JSON: known facts as given, unknown ones from the model."""
-        ps, tz = self.ps, self.ps.timezone_minutes
+        ps = self.ps
         flat: dict[str, Any] = {}
         ints = model.integers
         if self.reference is not None:
@@ -277,8 +276,4 @@ def day_end(day: int, tz: int) -> str:
     return stamp((day + 1) * US_PER_DAY - tz * 60_000_000 - 1, tz)
 
 
-def literal_atoms(model: Model) -> list[tuple[Atom, bool]]:
-    return [(a, v) for a, v in model.atoms.items()]
-
-
-__all__ = ["DiffAtom", "Known", "Pinned", "day_end", "day_start", "flatten", "read_partial"]
+__all__ = ["Known", "Pinned", "day_end", "day_start", "flatten", "read_partial"]

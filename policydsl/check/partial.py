@@ -147,7 +147,8 @@ class _Partial:
         undecided = tuple(a for a, ms in mods.items() if len(ms) > 1)
         possible = self.possible(undecided)
         ask = self.ask(undecided, mods) if undecided else ()
-        return PartialResult(self.known.unknown, certain, undecided, tuple(possible), tuple(ask), tuple(self.diags))
+        diags = tuple({(d.code, d.message): d for d in self.diags}.values())  # each warning once
+        return PartialResult(self.known.unknown, certain, undecided, tuple(possible), tuple(ask), diags)
 
     # ---- the possible decisions --------------------------------------------------------------
     def possible(self, undecided: tuple[str, ...]) -> list[Possible]:

@@ -27,10 +27,6 @@ def decide(ps: ir.PolicySet, facts: dict[str, Any]) -> dict[str, str]:
     return {a.action: a.modality for a in decision.actions}
 
 
-def modality_of(decision: dict[str, str], action: str) -> str | None:
-    return decision.get(action)
-
-
 def witness(pin: Pinned, query: Formula, accept: Callable[[dict[str, Any], dict[str, str]], bool],
             extra: Iterable[tuple[str, str, int]] = ()) -> tuple[dict[str, Any], dict[str, str]] | None | str:
     """Complete facts satisfying `query` whose evaluated decision `accept`s, with that decision;
