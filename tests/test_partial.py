@@ -245,3 +245,28 @@ def test_help_mentions_partial():
     out = run_cli("eval", "--help")
     assert "--partial" in out.stdout
 
+
+
+# ---- random requests with random facts left out: the request itself is one completion ---------------
+
+from facts_strategies import valid_facts  # noqa: E402
+
+DROPPABLE = ("order.category", "order.signed_at", "order.settled", "order.extensions_used", "order.agreed_service_days",
+             "request.at", "request.reason", "request.product_used", "request.quality_issue",
+             "request.damage_cause", "request.evidence", "negotiation.stage")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=valid_facts(), dropped=st.lists(st.sampled_from(DROPPABLE), min_size=1, max_size=3, unique=True))
+def test_a_request_with_facts_left_out_is_one_of_its_completions(baseline, facts, dropped):
+    result = baseline.partial(without(facts, *dropped))
+    decision = modalities(baseline.decide(facts))
+    for action, modality in result.certain:
+        assert decision.get(action) == modality, action
+    mine = tuple((a, decision.get(a)) for a in result.undecided)
+    matching = [p for p in result.possible if p.actions == mine]
+    assert len(matching) == 1 or any(d.code == "PD521" for d in result.diagnostics), mine
+    if matching:
+        assert any(satisfies(facts, dict(cube)) for cube in matching[0].condition)
+    for p in result.possible:
+        assert {a: modalities(baseline.decide(p.witness)).get(a) for a, _ in p.actions} == dict(p.actions)

@@ -94,6 +94,23 @@ def test_counts_move_to_the_nearest_value(baseline, late_apparel):
     assert baseline.decide(smaller).modality("accept_request") != "must"
 
 
+def test_a_year_window_moves_its_anchor_to_the_nearest_calendar_day(baseline):
+    """N3's year after payment: the nearest payment that puts the request outside it, by the calendar."""
+    result = baseline.why(LATE_QUALITY, "negotiate_other_remedy", "must")
+    assert result.status == "changed"
+    paid = next(c for a in result.alternatives for c in a.changes if c.fact == "order.paid_at")
+    assert paid.after == "2025-10-31T23:59:59.999999+08:00" and paid.nearest == "latest"
+    at = next(c for a in result.alternatives for c in a.changes if c.fact == "request.at")
+    assert at.after == "2027-10-02T00:00:00+08:00" and at.nearest == "earliest"
+    for alt in result.alternatives:
+        assert replay(baseline, LATE_QUALITY, alt) is not None
+        for c in alt.changes:
+            if c.nearest is not None:
+                step = dt.timedelta(microseconds=1 if c.nearest == "latest" else -1)
+                beyond = with_values(alt.facts, {c.fact: (dt.datetime.fromisoformat(c.after) + step).isoformat()})
+                assert baseline.decide(beyond).modality("negotiate_other_remedy") != "must", c
+
+
 def test_losing_a_modality_with_not(baseline):
     assert baseline.decide(LATE_QUALITY).modality("reopen_after_sales") == "must"
     result = baseline.why(LATE_QUALITY, "reopen_after_sales", negate=True)
@@ -171,3 +188,30 @@ def test_cli_errors():
     syntax = run_cli("why", str(BASELINE_PATH), "--facts", "-", "--action", "accept_request", "--modality", "must",
                      input="{")
     assert syntax.exit_code == 2 and "PD401" in syntax.output
+
+
+# ---- random requests: every alternative replays, changes only what it says, and as few facts as any ----
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from facts_strategies import valid_facts  # noqa: E402
+
+ACTIONS = ("accept_request", "reopen_after_sales", "offer_small_compensation", "negotiate_other_remedy",
+           "refuse_outright", "explain_no_reason_exclusion", "apply_agreed_period")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(facts=valid_facts(), action=st.sampled_from(ACTIONS),
+       modality=st.sampled_from(["must", "should", "may", "must_not"]), negate=st.booleans())
+def test_random_why_answers_replay(baseline, facts, action, modality, negate):
+    result = baseline.why(facts, action, modality, negate=negate)
+    current = baseline.decide(facts).modality(action)
+    assert result.current == current
+    assert (result.status == "already") == ((current == modality) != negate)
+    sizes = {len(a.changes) for a in result.alternatives}
+    assert len(sizes) <= 1  # every alternative changes the same (smallest) number of facts
+    before = flat(facts)
+    for alt in result.alternatives:
+        got = baseline.decide(alt.facts).modality(action)
+        assert (got == modality) != negate
+        after = flat(alt.facts)
+        assert {p for p in set(before) | set(after) if before.get(p) != after.get(p)} == {c.fact for c in alt.changes}

@@ -33,9 +33,35 @@ from policydsl.gcpause import gc_paused
 from policydsl.source import Source
 
 MAX_ALTERNATIVES = 5
+MONTH_SLACK = 3  # days a changed timestamp moves further where the calendar's month lengths need it
 MAX_SUBSETS = 2000  # sets of facts tried before the search is cut short (PD521)
 SPAN_DAYS = 3_700_000
 COUNT_REACH = 1_000_000  # how far above its value a changed count is searched  # more than the days between the years 0001 and 9999
+
+
+@attrs.frozen
+class _Step:
+    """One changed timestamp (its local day) or count in a plan, or a nullable fact made null
+    (`value` None), with the literal it adds to the query."""
+
+    path: str
+    timestamp: bool
+    direction: int
+    value: int | None
+    literal: Formula
+
+    @property
+    def nearest(self) -> str | None:
+        if not self.timestamp:
+            return None
+        return "latest" if self.direction < 0 else "earliest"
+
+    def constraints(self, pin: Pinned) -> list[tuple[str, str, int]]:
+        if self.value is None:
+            return []
+        if self.timestamp:
+            return pin.day_bounds(self.path, self.value, self.value)
+        return [(self.path, "0", self.value), ("0", self.path, -self.value)]
 
 
 @attrs.frozen
@@ -157,8 +183,8 @@ class _Search:
         return Pinned(self.ps, known)
 
     def result(self, status: str, alternatives: list[Alternative]) -> WhyResult:
-        return WhyResult(self.action, self.modality, self.negate, self.now, status, tuple(alternatives),
-                         tuple(self.diags))
+        diags = tuple({(d.code, d.message): d for d in self.diags}.values())  # each warning once
+        return WhyResult(self.action, self.modality, self.negate, self.now, status, tuple(alternatives), diags)
 
     def run(self) -> WhyResult:
         every = tuple(f.path for f in self.ps.facts)
@@ -186,9 +212,6 @@ class _Search:
                     if len(out) >= MAX_ALTERNATIVES:
                         break
                 if not out:
-                    self.diags.append(Diagnostic(code="PD520", severity=Severity.WARNING, message=(
-                        "a month or year period counted from a changed timestamp: no calendar dates were found "
-                        "that give it")))
                     continue
                 return self.result("changed", out[:MAX_ALTERNATIVES])
         return self.result("not_found", [])
@@ -214,38 +237,45 @@ class _Search:
     def alternatives(self, subset: tuple[str, ...]) -> list[Alternative]:
         pin = self.pinned(subset)
         target = simplify(self.target, pin.assignment)
-        # A plan: per changed timestamp or count, (path, nearest label, constraints, literal).
-        plans: list[list[tuple[str, str | None, list, Formula]]] = [[]]
+        plans: list[list[_Step]] = [[]]
         for path in subset:
             fact = self.ps.fact(path)
             if fact.kind not in ("timestamp", "count") or self.values[path] is None:
                 continue
             grown = []
             for plan in plans:
-                fixed = [c for _, _, cs, _ in plan for c in cs]
-                lits = [lit for _, _, _, lit in plan]
+                fixed = [c for step in plan for c in step.constraints(pin)]
+                lits = [step.literal for step in plan]
                 present = neg(NullAtom(path)) if fact.nullable else True
                 for direction in (-1, 1):
-                    step = self.nearest(pin, conj([target, *lits, present]), path, direction, fixed)
-                    if step is not None:
-                        grown.append([*plan, (path, step[0], step[1], present)])
+                    value = self.nearest(pin, conj([target, *lits, present]), path, direction, fixed)
+                    if value is not None:
+                        grown.append([*plan, _Step(path, fact.kind == "timestamp", direction, value, present)])
                 if fact.nullable and satisfiable(conj([target, *lits, NullAtom(path)]), pin.with_constraints(fixed)):
-                    grown.append([*plan, (path, None, [], NullAtom(path))])
+                    grown.append([*plan, _Step(path, False, 0, None, NullAtom(path))])
             plans = grown or plans
         out = []
         for plan in plans:
-            extra = [c for _, _, cs, _ in plan for c in cs]
-            got = witness(pin, conj([target, *(lit for _, _, _, lit in plan)]), self.accept, extra)
+            query = conj([target, *(step.literal for step in plan)])
+            got = witness(pin, query, self.accept, [c for step in plan for c in step.constraints(pin)])
+            for slack in range(1, MONTH_SLACK + 1):  # the calendar's month lengths may need a day or so more
+                if got != "months":
+                    break
+                plan = [attrs.evolve(step, value=step.value + step.direction * slack) if step.timestamp else step
+                        for step in plan]
+                got = witness(pin, query, self.accept, [c for step in plan for c in step.constraints(pin)])
             if got is None or got == "months":
+                if got == "months":
+                    self.diags.append(_months_warning())
                 continue
             facts, _ = got
-            for path, nearest, _, _ in plan:
-                facts = self.snap(facts, path, nearest)
+            for step in plan:
+                facts = self.snap(facts, step.path, step.nearest)
             decision = decide(self.ps, facts)
             assert self.accept(facts, decision), f"a `why` answer does not replay in the evaluator: {facts}"
             changed = flatten(facts)
             changes = tuple(Change(p, self.raw.get(p), changed.get(p),
-                                   next((n for q, n, _, _ in plan if q == p), None))
+                                   next((step.nearest for step in plan if step.path == p), None))
                             for p in subset if changed.get(p) != self.raw.get(p))
             alt = Alternative(changes, tuple(sorted(decision.items(), key=lambda kv: self._order(kv[0]))), facts)
             if alt not in out:
@@ -255,10 +285,9 @@ class _Search:
     def _order(self, action: str) -> int:
         return [a.name for a in self.ps.actions].index(action)
 
-    def nearest(self, pin: Pinned, target: Formula, path: str, direction: int,
-                fixed: list) -> tuple[str | None, list] | None:
-        """The constraints putting `path` at its nearest value in `direction` (−1 earlier/lower,
-        +1 later/higher) at which `target` can hold, with the label of that end; None if none."""
+    def nearest(self, pin: Pinned, target: Formula, path: str, direction: int, fixed: list) -> int | None:
+        """The nearest value of `path` (a timestamp's local day, or a count) in `direction` (−1
+        earlier/lower, +1 later/higher) at which `target` can hold; None if there is none."""
         timestamp = self.ps.fact(path).kind == "timestamp"
         if timestamp and pin.reference is None:
             return None
@@ -283,10 +312,7 @@ class _Search:
                 hi = mid
             else:
                 lo = mid + 1
-        value = origin + direction * lo
-        if timestamp:
-            return ("latest" if direction < 0 else "earliest"), pin.day_bounds(path, value, value)
-        return None, [(path, "0", value), ("0", path, -value)]
+        return origin + direction * lo
 
     def snap(self, facts: dict[str, Any], path: str, nearest: str | None) -> dict[str, Any]:
         """Move a changed timestamp to the last (or first) instant of its day, where valid and still wanted."""
@@ -303,6 +329,12 @@ class _Search:
         except FactsInputError:
             pass
         return facts
+
+
+def _months_warning() -> Diagnostic:
+    return Diagnostic(code="PD520", severity=Severity.WARNING, message=(
+        "a month or year period counts from a changed timestamp: for one set of changed facts no calendar dates "
+        "near the nearest day were found that give the month lengths needed; that alternative is left out"))
 
 
 __all__ = ["Alternative", "Change", "WhyResult", "why"]
