@@ -147,6 +147,23 @@ def test_bad_known_facts_are_still_errors(baseline):
     assert out.exit_code == 2 and "PD405" in out.output
 
 
+@pytest.mark.parametrize("facts, code", [({"order": 5}, "PD404"), ({"order.category": "books"}, "PD403"),
+                                         ({"order": {"colour": "red"}}, "PD403"), ([], "PD404")])
+def test_malformed_facts_are_errors_not_unknowns(baseline, facts, code):
+    with pytest.raises(policydsl.FactsInputError) as exc:
+        baseline.partial(facts)
+    assert code in [d.code for d in exc.value.diagnostics]
+
+
+def test_null_for_a_fact_that_is_not_nullable_is_unknown(baseline):
+    result = baseline.partial(with_values(LATE_QUALITY, {"request.evidence": None}))
+    assert "request.evidence" in result.unknown
+    contradictory = with_values(LATE_QUALITY, {"order.signed_at": "2026-09-01T12:00:00+08:00"})
+    with pytest.raises(policydsl.FactsInputError) as exc:  # orderings between known facts are checked
+        baseline.partial(without(contradictory, "request.evidence"))
+    assert [d.code for d in exc.value.diagnostics] == ["PD408"]
+
+
 def test_partial_rejects_a_batch(tmp_path):
     lines = tmp_path / "b.jsonl"
     lines.write_text(json.dumps(LATE_QUALITY) + "\n", encoding="utf-8")

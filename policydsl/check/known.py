@@ -25,7 +25,7 @@ from policydsl.check.encode import (US_PER_DAY, at_time_of_day, days_var, domain
                                     tod_var, uses_exact_time)
 from policydsl.check.logic import ZERO, Atom, BoolAtom, Domains, EnumAtom, Formula, Model, NullAtom, conj, diff, disj
 from policydsl.compile.runtime import add_months, local_day, nest, stamp
-from policydsl.evaluate.facts import validate
+from policydsl.evaluate.facts import FactsInputError, validate
 from policydsl.source import Source
 
 _EPOCH_DATE = dt.date(1970, 1, 1)
@@ -54,14 +54,19 @@ def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def read_partial(data: Any, ps: ir.PolicySet, source: Source | None = None) -> Known:
     """Validate facts of which some may be left out (or null where the fact is not nullable):
     those are unknown. Every other problem raises FactsInputError, as `validate` does."""
-    raw = flatten(data) if isinstance(data, Mapping) else {}
+    try:  # every problem but a missing fact, or null for a fact that is not nullable
+        validate(data, attrs.evolve(ps, orderings=()), source)
+    except FactsInputError as exc:
+        errors = [d for d in exc.diagnostics
+                  if not (d.code == "PD402" or d.code == "PD404" and d.message.endswith(", got null"))]
+        if errors:
+            raise FactsInputError(errors) from None
+    raw = flatten(data)  # well-formed now: groups are objects, keys are declared facts
     unknown = [f.path for f in ps.facts if f.path not in raw or raw[f.path] is None and not f.nullable]
     filled = dict(raw)
-    for f in ps.facts:  # unknowns get a stand-in so that the rest is validated as usual
+    for f in ps.facts:  # unknowns get a stand-in so that the known facts are validated as usual
         if f.path in unknown:
-            filled[f.path] = _stand_in(ps, f, raw)
-    if not isinstance(data, Mapping):
-        validate(data, ps, source)  # raises the usual PD404
+            filled[f.path] = _stand_in(f)
     # The orderings between known facts are checked; those reading an unknown one constrain the search.
     orderings = tuple(o for o in ps.orderings if o.left not in unknown and o.right not in unknown)
     values = validate(nest(filled), attrs.evolve(ps, orderings=orderings), source)
@@ -70,7 +75,7 @@ def read_partial(data: Any, ps: ir.PolicySet, source: Source | None = None) -> K
                  tuple(unknown))
 
 
-def _stand_in(ps: ir.PolicySet, f: ir.Fact, raw: Mapping[str, Any]) -> Any:
+def _stand_in(f: ir.Fact) -> Any:
     if f.kind == "enum":
         return f.values[0]
     if f.kind == "timestamp":  # any instant: orderings reading it are not checked
