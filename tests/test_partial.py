@@ -203,11 +203,17 @@ def satisfies(facts: dict[str, Any], cube: dict[str, dict[str, Any]]) -> bool:
             return False
         if "max" in c and (value is None or value > c["max"]):
             return False
-        if value is not None and isinstance(value, str) and ("from" in c or "until" in c):
+        if value is not None and isinstance(value, str) and any(k in c for k in ("from", "until", "time_from",
+                                                                                 "time_until")):
             instant = dt.datetime.fromisoformat(value)
             if "from" in c and instant < dt.datetime.fromisoformat(c["from"]):
                 return False
             if "until" in c and instant > dt.datetime.fromisoformat(c["until"]):
+                return False
+            clock = instant.astimezone(dt.timezone(dt.timedelta(hours=8))).time()
+            if "time_from" in c and clock < dt.time.fromisoformat(c["time_from"]):
+                return False
+            if "time_until" in c and clock > dt.time.fromisoformat(c["time_until"]):
                 return False
     return True
 
@@ -287,3 +293,32 @@ def test_a_request_with_facts_left_out_is_one_of_its_completions(baseline, facts
         assert any(satisfies(facts, dict(cube)) for cube in matching[0].condition)
     for p in result.possible:
         assert {a: modalities(baseline.decide(p.witness)).get(a) for a, _ in p.actions} == dict(p.actions)
+
+
+QUICK = '''merchant policy "quick-exchange" version "1" extends "wechat-channels-after-sales"
+
+clause M1 "An exchange within 36 hours of signing"
+
+period quick cites M1 = 36 hours after order.signed_at
+
+rule quick_exchange cites M1
+  when within quick
+  then must offer_exchange
+'''
+
+
+def test_an_hour_precise_period_conditions_give_the_time_of_day(tmp_path):
+    path = tmp_path / "quick.policy"
+    path.write_text(QUICK, encoding="utf-8")
+    policy = policydsl.load(path, engine="interpreter")
+    result = policy.partial(without(LATE_QUALITY, "request.at"))
+    exchange = [p for p in result.possible if dict(p.actions).get("offer_exchange") == "must"]
+    assert len(exchange) == 1
+    cubes = [dict(c) for c in exchange[0].condition]
+    assert {"until": "2026-10-05T23:59:59.999999+08:00", "time_until": "06:00:00"} in \
+        [c["request.at"] for c in cubes]
+    for instant, expected in (("2026-10-05T06:00:00+08:00", "must"), ("2026-10-05T06:00:00.000001+08:00", None)):
+        facts = with_values(LATE_QUALITY, {"request.at": instant})
+        assert modalities(policy.decide(facts)).get("offer_exchange") == expected
+        assert any(satisfies(facts, c) for p in result.possible if dict(p.actions).get("offer_exchange") == expected
+                   for c in map(dict, p.condition))

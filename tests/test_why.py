@@ -215,3 +215,36 @@ def test_random_why_answers_replay(baseline, facts, action, modality, negate):
         assert (got == modality) != negate
         after = flat(alt.facts)
         assert {p for p in set(before) | set(after) if before.get(p) != after.get(p)} == {c.fact for c in alt.changes}
+
+
+# ---- hour-precise periods: the nearest instant to the microsecond --------------------------------------
+
+QUICK = '''merchant policy "quick-exchange" version "1" extends "wechat-channels-after-sales"
+
+clause M1 "An exchange within 36 hours of signing"
+
+period quick cites M1 = 36 hours after order.signed_at
+
+rule quick_exchange cites M1
+  when within quick
+  then must offer_exchange
+'''
+
+
+def test_an_hour_precise_period_gives_the_nearest_microsecond(tmp_path):
+    path = tmp_path / "quick.policy"
+    path.write_text(QUICK, encoding="utf-8")
+    policy = policydsl.load(path, engine="interpreter")
+    result = policy.why(LATE_QUALITY, "offer_exchange", "must")
+    changed = {c.fact: c for a in result.alternatives for c in a.changes if c.nearest}
+    # Signed 2026-10-03 18:00 (+08:00): 36 hours later is 2026-10-05 06:00, the last instant inside.
+    assert changed["request.at"].after == "2026-10-05T06:00:00+08:00"
+    # The request at 2026-11-01 10:00 is inside for a signing from 2026-10-30 22:00 on.
+    assert changed["order.signed_at"].after == "2026-10-30T22:00:00+08:00"
+    for alt in result.alternatives:
+        assert policy.decide(alt.facts).modality("offer_exchange") == "must"
+        for c in alt.changes:
+            if c.nearest is not None:
+                step = dt.timedelta(microseconds=1 if c.nearest == "latest" else -1)
+                beyond = with_values(alt.facts, {c.fact: (dt.datetime.fromisoformat(c.after) + step).isoformat()})
+                assert policy.decide(beyond).modality("offer_exchange") != "must", c

@@ -3,7 +3,8 @@
 JSON form of one constraint (docs/semantics.md §6): `{"is": true}` (bool), `{"in": [values]}`
 (enum), `{"is": null}` / `{"not": null}`, `{"min": n, "max": n}` (count; either may be left
 out), `{"from": instant, "until": instant}` (timestamp: its first and last instant; either may
-be left out). A literal relating two unknowns is kept as `{"relation": text}` under the key
+be left out), with `"time_from"`/`"time_until"` (its local time of day, for sets with
+hour-precise periods). A literal relating two unknowns is kept as `{"relation": text}` under the key
 `"*"`.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from policydsl.check.encode import US_PER_DAY
 from policydsl.check.known import Pinned, day_end, day_start
 from policydsl.check.logic import Atom, BoolAtom, DiffAtom, EnumAtom, NullAtom, ZERO
 
@@ -47,39 +49,49 @@ def cube_constraints(pin: Pinned, lits: list[Literal]) -> list[tuple[str, dict[s
                 relations.append(f"{_name(u)} - {_name(v)} <= {c}")
                 continue
             symbol, op, n = b
-            if not symbol or symbol.startswith("tod:"):
-                if symbol:
-                    relations.append(f"{_name(u)} - {_name(v)} <= {c}")
-                continue
+            if not symbol:
+                continue  # reads known facts only
             if op == "<=":
                 hi[symbol] = min(hi.get(symbol, n), n)
             else:
                 lo[symbol] = max(lo.get(symbol, n), n)
     for path, values in allowed.items():
         out[path] = {"in": values}
-    for symbol in {*lo, *hi}:
-        if symbol.startswith("day:"):
-            path = symbol[4:]
-            entry: dict[str, Any] = {}
+    bounds: dict[str, dict[str, Any]] = {}
+    for symbol in sorted({*lo, *hi}):
+        if symbol.startswith("tod:"):
+            entry = bounds.setdefault(symbol[4:], {})
+            if symbol in lo and lo[symbol] > 0:
+                entry["time_from"] = _clock(lo[symbol])
+            if symbol in hi and hi[symbol] < US_PER_DAY - 1:
+                entry["time_until"] = _clock(hi[symbol])
+        elif symbol.startswith("day:"):
+            entry = bounds.setdefault(symbol[4:], {})
             if symbol in lo:
                 entry["from"] = day_start(lo[symbol], tz)
             if symbol in hi:
                 entry["until"] = day_end(hi[symbol], tz)
         else:
-            path = symbol
-            entry = {}
+            entry = bounds.setdefault(symbol, {})
             if symbol in lo and lo[symbol] > 0:
                 entry["min"] = lo[symbol]
             if symbol in hi:
                 entry["max"] = hi[symbol]
-            if not entry:
-                continue
-        out[path] = entry
+    for path, entry in bounds.items():
+        if entry:  # a bound implies a value: it replaces a bare "not null"; keys in one fixed order
+            out[path] = {k: entry[k] for k in ("from", "until", "time_from", "time_until", "min", "max") if k in entry}
     order = [f.path for f in ps.facts]
     parts = [(p, out[p]) for p in order if p in out]
     if relations:
         parts.append(("*", {"relation": " and ".join(sorted(set(relations)))}))
     return parts
+
+
+def _clock(us: int) -> str:
+    """A local time of day: `06:00:00`, with microseconds only when there are any."""
+    seconds, micro = divmod(us, 1_000_000)
+    text = f"{seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"{text}.{micro:06d}" if micro else text
 
 
 def _months_phrase(u: str, v: str, c: int, now: str) -> str | None:
@@ -118,9 +130,11 @@ def render_cube(parts: tuple[tuple[str, dict[str, Any]], ...]) -> str:
             words.append(f"{path} = {_json(c['is'])}")
         elif "not" in c:
             words.append(f"{path} is not null")
-        elif "from" in c or "until" in c:
+        elif any(k in c for k in ("from", "until", "time_from", "time_until")):
             span = [f"at or after {c['from']}"] if "from" in c else []
             span += [f"at or before {c['until']}"] if "until" in c else []
+            span += [f"at {c['time_from']} or later in its day"] if "time_from" in c else []
+            span += [f"at {c['time_until']} or earlier in its day"] if "time_until" in c else []
             words.append(f"{path} {' and '.join(span)}")
         else:
             span = [f">= {c['min']}"] if "min" in c else []

@@ -20,7 +20,7 @@ from typing import Any
 import attrs
 
 from policydsl import ir
-from policydsl.check.encode import Undecidable
+from policydsl.check.encode import US_PER_DAY, Undecidable, tod_var, uses_exact_time
 from policydsl.check.known import Known, Pinned, day_end, day_start, flatten
 from policydsl.check.logic import (BoolAtom, DiffAtom, EnumAtom, Formula, NullAtom, atoms_of, conj, neg,
                                    satisfiable, simplify)
@@ -49,6 +49,7 @@ class _Step:
     direction: int
     value: int | None
     literal: Formula
+    tod: int | None = None  # the time of day, µs after local midnight (sets with hour-precise periods)
 
     @property
     def nearest(self) -> str | None:
@@ -60,7 +61,9 @@ class _Step:
         if self.value is None:
             return []
         if self.timestamp:
-            return pin.day_bounds(self.path, self.value, self.value)
+            pins = [(tod_var(self.path), "0", self.tod), ("0", tod_var(self.path), -self.tod)] \
+                if self.tod is not None else []
+            return pin.day_bounds(self.path, self.value, self.value) + pins
         return [(self.path, "0", self.value), ("0", self.path, -self.value)]
 
 
@@ -254,6 +257,8 @@ class _Search:
                 if fact.nullable and satisfiable(conj([target, *lits, NullAtom(path)]), pin.with_constraints(fixed)):
                     grown.append([*plan, _Step(path, False, 0, None, NullAtom(path))])
             plans = grown or plans
+        if uses_exact_time(self.ps):
+            plans = [self.times_of_day(pin, target, plan) for plan in plans]
         out = []
         for plan in plans:
             query = conj([target, *(step.literal for step in plan)])
@@ -313,6 +318,33 @@ class _Search:
             else:
                 lo = mid + 1
         return origin + direction * lo
+
+    def times_of_day(self, pin: Pinned, target: Formula, plan: list[_Step]) -> list[_Step]:
+        """For hour-precise sets: each changed timestamp's time of day on its day, the latest (moved
+        earlier) or earliest (moved later) that still gives the wanted modality (binary search, µs)."""
+        out = list(plan)
+        for i, step in enumerate(out):
+            if not step.timestamp or step.value is None:
+                continue
+            query = conj([target, *(s.literal for s in out)])
+            fixed = [c for s in out for c in s.constraints(pin)]
+            var = tod_var(step.path)
+
+            def ok(t: int) -> bool:  # a time of day at or after t (latest) / at or before t (earliest) works
+                bound = ("0", var, -t) if step.direction < 0 else (var, "0", t)
+                return satisfiable(query, pin.with_constraints([*fixed, bound]))
+
+            lo, hi = 0, US_PER_DAY - 1
+            if step.direction < 0:  # the largest t with ok(t)
+                while lo < hi:
+                    mid = (lo + hi + 1) // 2
+                    lo, hi = (mid, hi) if ok(mid) else (lo, mid - 1)
+            else:  # the smallest t with ok(t)
+                while lo < hi:
+                    mid = (lo + hi) // 2
+                    lo, hi = (lo, mid) if ok(mid) else (mid + 1, hi)
+            out[i] = attrs.evolve(step, tod=lo)
+        return out
 
     def snap(self, facts: dict[str, Any], path: str, nearest: str | None) -> dict[str, Any]:
         """Move a changed timestamp to the last (or first) instant of its day, where valid and still wanted."""
