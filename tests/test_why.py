@@ -248,3 +248,13 @@ def test_an_hour_precise_period_gives_the_nearest_microsecond(tmp_path):
                 step = dt.timedelta(microseconds=1 if c.nearest == "latest" else -1)
                 beyond = with_values(alt.facts, {c.fact: (dt.datetime.fromisoformat(c.after) + step).isoformat()})
                 assert policy.decide(beyond).modality("offer_exchange") != "must", c
+
+
+def test_not_on_an_absent_action_asks_for_it_at_all(baseline):
+    assert baseline.decide(LATE_APPAREL).modality("offer_repair") is None
+    result = baseline.why(LATE_APPAREL, "offer_repair", negate=True)
+    assert result.status == "changed" and result.modality is None
+    assert "wanted: offer_repair given at all" in result.to_text()
+    for alt in result.alternatives:
+        assert baseline.decide(alt.facts).modality("offer_repair") is not None
+        replay(baseline, LATE_APPAREL, alt)

@@ -205,8 +205,8 @@ class _Partial:
         if bounded:
             self.diags.append(Diagnostic(code="PD520", severity=Severity.WARNING, message=(
                 f"a month or year period counts from the unknown {', '.join(f'`{b}`' for b in bounded)}: its month "
-                f"lengths are only bounded (shortest to longest month), so its ranges in the ask list may be off "
-                f"by that difference; every listed decision is replayed")))
+                f"lengths are only bounded (shortest to longest month), so an action may be listed as undecided, and "
+                f"its ranges in the ask list may be off, by that difference; every listed decision is replayed")))
         out = []
         for path in self.known.unknown:
             classes = self.classes(path, diffs)

@@ -108,7 +108,9 @@ class WhyResult:
                                 for d in self.diagnostics]}
 
     def to_text(self) -> str:
-        wanted = f"{'not ' if self.negate else ''}{describe(self.modality, self.action)}"
+        wanted = describe(self.modality, self.action)
+        if self.negate:
+            wanted = f"{self.action} given at all" if self.modality is None else f"not {wanted}"
         lines = [f"now: {describe(self.current, self.action)}; wanted: {wanted}"]
         if self.status == "already":
             lines.append("already so: nothing to change")
