@@ -256,6 +256,18 @@ def test_random_completions_agree_with_the_partial_decision(answers, which, evid
         row = next(dict(then) for vs, then in q.values if value in vs)
         for action, allowed in row.items():
             assert decision.get(action) in allowed, (q.fact, value, action)
+    # Exactness the other way: an enum or bool fact changed alone never changes an action it is not
+    # listed as deciding.
+    for path, values in (("request.evidence", ["none", "provided", "verified", "refuted"]),
+                         ("request.product_used", [True, False]),
+                         ("request.damage_cause", ["none", "improper_storage", "courier", "man_made", "not_man_made",
+                                                   "unknown"])):
+        decides = next((q.decides for q in result.ask if q.fact == path), ())
+        for other in values:
+            changed = modalities(policy.decide(with_values(facts, {path: other})))
+            for action in result.undecided:
+                if action not in decides:
+                    assert changed.get(action) == decision.get(action), (path, other, action)
 
 
 def test_docs_describe_the_json_form():

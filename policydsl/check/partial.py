@@ -11,7 +11,8 @@ completion of them is a possible request. Decided by the solver over the facts' 
   a condition on the unknowns (a cover by cubes, each shrunk to the literals it needs);
 - ask: for each unknown fact, its values (enum and bool values, null, ranges of counts and of
   days split where a constraint on it changes) and which modalities remain possible for each
-  undecided action under each; a fact is listed when they differ, which actions it decides
+  undecided action under each; a fact is listed when they differ or (enum and bool facts)
+  when changing it alone changes an action in some completion, which actions it decides
   first. For an unknown timestamp the ranges' first instants are where the decision changes.
 """
 
@@ -25,8 +26,8 @@ from policydsl import ir
 from policydsl.check.conditions import Literal, cube_constraints, render_cube
 from policydsl.check.encode import Undecidable
 from policydsl.check.known import Known, Pinned, day_end, day_start, read_partial
-from policydsl.check.logic import (BoolAtom, DiffAtom, EnumAtom, Formula, NullAtom, atoms_of, conj, disj, neg,
-                                   satisfiable, simplify, solve)
+from policydsl.check.logic import (And, BoolAtom, DiffAtom, EnumAtom, Formula, Not, NullAtom, Or, atoms_of, conj,
+                                   disj, neg, satisfiable, simplify, solve)
 from policydsl.check.modality import MODALITIES, DecisionEncoder, describe
 from policydsl.check.witness import witness
 from policydsl.diagnostics import Diagnostic, Severity
@@ -220,6 +221,8 @@ class _Partial:
             if self.ps.fact(path).kind in ("count", "timestamp"):
                 rows = _merge_ranges(rows)
             decides = tuple(a for i, a in enumerate(undecided) if len({r[1][i][1] for r in rows}) > 1)
+            if self.ps.fact(path).kind in ("bool", "enum"):  # exactly: does this fact alone ever change it?
+                decides = tuple(a for a in undecided if a in decides or self.alone_changes(path, a, mods[a]))
             if not decides:
                 continue
             groups: dict[tuple, list[str]] = {}
@@ -232,6 +235,19 @@ class _Partial:
                             if label[0] == "days" and label[1][0] is not None)
             out.append(Ask(path, decides, tuple((tuple(vs), key) for key, vs in ordered), changes, ranges))
         return sorted(out, key=lambda q: (-len(q.decides), q.fact))
+
+    def alone_changes(self, path: str, action: str, mods: tuple[str | None, ...]) -> bool:
+        """Whether two completions that differ only in the enum or bool fact `path` give `action`
+        different modalities: one solver call over the decision and a copy of it in which `path`
+        is a second fact of the same kind (the other unknowns shared)."""
+        twin = f"{path}'"
+        parts = []
+        for m in mods:
+            mine = self.f(self.de.modality_is(action, m))
+            parts.append(conj([mine, neg(_renamed(mine, path, twin))]))
+        domains = attrs.evolve(self.pin.domains, enums={**self.pin.domains.enums, twin: self.pin.domains.enums[path]}) \
+            if path in self.pin.domains.enums else self.pin.domains
+        return satisfiable(disj(parts), domains)
 
     def classes(self, path: str, diffs: list[DiffAtom]) -> list[tuple[Any, Formula, list]]:
         """(label, formula, extra constraints) for each value class of the unknown fact `path`."""
@@ -297,6 +313,35 @@ def _label_text(ps: ir.PolicySet, path: str, label: Any) -> str:
     if hi is None:
         return f"at or after {day_start(lo, tz)}"
     return f"from {day_start(lo, tz)} to {day_end(hi, tz)}"
+
+
+def _renamed(f: Formula, path: str, twin: str) -> Formula:
+    """`f` with the bool, null and enum atoms of fact `path` read from fact `twin` instead."""
+    memo: dict[int, Formula] = {}
+
+    def go(node: Formula) -> Formula:
+        if node is True or node is False:
+            return node
+        done = memo.get(id(node))
+        if done is not None:
+            return done
+        if isinstance(node, (And, Or)):
+            items = [go(i) for i in node.items]
+            out: Formula = (conj(items) if isinstance(node, And) else disj(items))
+        elif isinstance(node, Not):
+            out = neg(go(node.item))
+        elif isinstance(node, BoolAtom) and node.path == path:
+            out = BoolAtom(twin)
+        elif isinstance(node, NullAtom) and node.path == path:
+            out = NullAtom(twin)
+        elif isinstance(node, EnumAtom) and node.path == path:
+            out = EnumAtom(twin, node.values)
+        else:
+            out = node
+        memo[id(node)] = out
+        return out
+
+    return go(f)
 
 
 def _cube(lits: list[Literal]) -> Formula:
