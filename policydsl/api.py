@@ -14,7 +14,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
 
 import attrs
 
@@ -27,6 +27,10 @@ from policydsl.evaluate.interpreter import evaluate
 from policydsl.semantics import Analysis, analyze
 from policydsl.source import Source, point
 from policydsl.syntax import ast, parse
+
+if TYPE_CHECKING:
+    from policydsl.check.partial import PartialResult
+    from policydsl.check.whatif import WhyResult
 
 
 # ---- reading and parsing files --------------------------------------------------------
@@ -267,6 +271,30 @@ class PolicySet:
     def decide(self, facts: Mapping[str, Any]) -> Decision:
         """Decide one request given as JSON-like data (docs/semantics.md §1)."""
         return self.backend.decision(self.backend.validate(facts))
+
+    def _checked_ir(self) -> ir.PolicySet:
+        return self.ir if self.enforce_baseline else attrs.evolve(self.ir, baseline=None)
+
+    def partial(self, facts: Mapping[str, Any], source: Source | None = None) -> "PartialResult":
+        """Decide a request with some facts unknown (left out, or null where the fact is not
+        nullable): what is certain, what is possible and on which condition, and which unknown
+        facts to ask for (docs/semantics.md §6). Raises FactsInputError for bad facts."""
+        from policydsl.check.partial import partial
+
+        return partial(self._checked_ir(), facts, source)
+
+    def why(self, facts: Mapping[str, Any], action: str, modality: str | None = None, *, negate: bool = False,
+            source: Source | None = None) -> "WhyResult":
+        """The smallest changes to complete `facts` under which `action` gets `modality` (with
+        `negate`: loses it; `modality=None` with `negate`: loses the modality it has now)
+        (docs/semantics.md §7). Raises FactsInputError for bad facts, PolicyDslError (PD522) for an
+        unknown action."""
+        from policydsl.check.whatif import why
+
+        ps = self._checked_ir()
+        if modality is None and negate and action in {a.name for a in ps.actions}:
+            modality = self.decide(facts).modality(action)
+        return why(ps, facts, action, modality, negate, source)
 
     def decide_json(self, text: str, name: str = "<facts>") -> Decision:
         """Decide one request given as facts JSON text, read strictly (PD4xx diagnostics name `name`)."""

@@ -234,8 +234,11 @@ def load_policy(files: tuple[str, ...], baseline: str | None, engine: str = "com
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="Processes deciding a JSON Lines batch (the output is the same for any number).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar for a batch (it shows only on a terminal).")
+@click.option("--partial", is_flag=True,
+              help="Facts left out (or null where not nullable) are unknown: print what is certain, what is "
+                   "possible, and which facts to ask for (one request).")
 def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain: bool, pretty: bool, engine: str,
-          workers: int, quiet: bool) -> None:
+          workers: int, quiet: bool, partial: bool) -> None:
     """Evaluate after-sales requests against a policy set and print each decision as JSON.
 
     A JSON Lines batch is streamed in constant memory: one output line per input line, in
@@ -247,13 +250,18 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     Example:
       policydsl eval policies/platform/after_sales.policy --facts request.json
       policydsl eval my-shop.policy --facts requests.jsonl --workers 4 > decisions.jsonl
+      policydsl eval policies/platform/after_sales.policy --facts incomplete.json --partial --explain
     """
     from policydsl.tools.batch import is_json_lines, iter_lines, named_json_lines, not_utf8, open_facts
 
     name = "<stdin>" if facts_path == "-" else facts_path
     if named_json_lines(facts_path):
         reject_single_request_flags(name, explain, pretty)
+        if partial:
+            raise click.UsageError("--partial decides one request; give a file holding one JSON object")
     policy = load_policy(files, baseline, engine)
+    if partial:
+        sys.exit(eval_partial(policy, read_facts_text(facts_path, name), name, explain, pretty))
     try:
         with open_facts(facts_path) as stream:
             if named_json_lines(facts_path):  # streamed: constant memory
@@ -317,6 +325,106 @@ def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: 
     else:
         click.echo(decision.to_json(indent=2 if pretty else None))
     return ExitCode.OK
+
+
+def read_facts_text(facts_path: str, name: str) -> str:
+    """The text of one facts file (or stdin); exit 2 with PD001/PD401 when it cannot be read."""
+    from policydsl.tools.batch import not_utf8, open_facts
+
+    try:
+        with open_facts(facts_path) as stream:
+            text = stream.read()
+    except OSError as exc:
+        echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
+        sys.exit(ExitCode.ERROR)
+    except UnicodeDecodeError:
+        text = "\udcff"
+    if not_utf8(text):
+        echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text", hint="save the facts as UTF-8")])
+        sys.exit(ExitCode.ERROR)
+    return text
+
+
+def facts_of(text: str, name: str):
+    """(the parsed facts JSON, its Source); exit 2 on a PD401 syntax error."""
+    from policydsl.evaluate.facts import load_json
+    from policydsl.source import Source
+
+    source = Source(name, text)
+    try:
+        return load_json(text, source), source
+    except PolicyDslError as exc:
+        echo_diagnostics(list(exc.diagnostics))
+        sys.exit(ExitCode.ERROR)
+
+
+def eval_partial(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
+    import json
+
+    data, source = facts_of(text, name)
+    try:
+        result = policy.partial(data, source)
+    except PolicyDslError as exc:
+        echo_diagnostics(list(exc.diagnostics))
+        return ExitCode.ERROR
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:  # outside the decidable fragment (PD523): nothing was decided
+        echo_diagnostics(errors)
+        return ExitCode.ERROR
+    if explain:
+        click.echo(result.to_text())
+    else:
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2 if pretty else None))
+    return ExitCode.OK
+
+
+# ---- why --------------------------------------------------------------------------------
+
+@main.command("why")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--facts", "facts_path", required=True, type=click.Path(allow_dash=True),
+              help="A facts JSON file (one complete request); - reads stdin.")
+@click.option("--action", required=True, help="The action whose modality should change.")
+@click.option("--modality", type=click.Choice(["must", "should", "may", "must_not"]),
+              help="The modality the action should get (with --not: should lose).")
+@click.option("--not", "negate", is_flag=True, help="The action should lose the modality (default: the one it has).")
+@click.option("--baseline", type=click.Path(), help="Platform policy for a merchant file (default: by name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--pretty", is_flag=True, help="Indent the JSON.")
+def why_(files: tuple[str, ...], facts_path: str, action: str, modality: str | None, negate: bool,
+         baseline: str | None, fmt: str, pretty: bool) -> None:
+    """What would change it: the smallest changes to the facts (fewest facts changed; a timestamp
+    moved to the nearest instant) under which ACTION gets MODALITY, or loses it with --not.
+    Each alternative is a facts diff and the decision it gives, replayed through the evaluator.
+
+    Exit 0 when a change is found (or none is needed), 1 when no change of facts gives it (or the
+    search was cut short, PD521), 2 on errors.
+
+    \b
+    Example:
+      policydsl why policies/platform/after_sales.policy --facts late.json --action accept_request --modality must
+    """
+    import json
+
+    if modality is None and not negate:
+        raise click.UsageError("say what to reach: --modality M, or --not (lose the modality it has now)")
+    policy = load_policy(files, baseline)
+    name = "<stdin>" if facts_path == "-" else facts_path
+    data, source = facts_of(read_facts_text(facts_path, name), name)
+    try:
+        result = policy.why(data, action, modality, negate=negate, source=source)
+    except PolicyDslError as exc:
+        echo_diagnostics(list(exc.diagnostics))
+        sys.exit(ExitCode.ERROR)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:  # outside the decidable fragment (PD523): nothing was decided
+        echo_diagnostics(errors)
+        sys.exit(ExitCode.ERROR)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2 if pretty else None))
+    else:
+        click.echo(result.to_text())
+    sys.exit(ExitCode.OK if result.found else ExitCode.VIOLATIONS)
 
 
 def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers: int = 1, *,

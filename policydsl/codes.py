@@ -229,6 +229,27 @@ CODES: dict[str, CodeDoc] = {
         'a fact or group is given more than once (a duplicate JSON key)',
         '`{"order": {"category": "books", "category": "apparel", …}}`',
         'Give each fact once; JSON readers disagree on which copy counts, so policydsl does not pick one.'),
+    # partial decisions and `why` (exact, solver-decided; the bounds of the search)
+    'PD520': CodeDoc(
+        'warning: a month or year period counts from an unknown timestamp, so month lengths are only bounded',
+        '`policydsl eval after_sales.policy --facts f.json --partial` with `order.paid_at` left out (N3\'s '
+        'window of 1 year after payment)',
+        'Give the timestamp if you can; otherwise read the ask list\'s ranges for it as exact to within the '
+        'difference of month lengths (every listed decision is still replayed through the evaluator).'),
+    'PD521': CodeDoc(
+        'warning: the search was cut short (too many possible decisions, condition alternatives or sets '
+        'of facts to try)',
+        '`eval --partial` with most facts left out, where more than 32 decisions are possible',
+        'Give more of the facts; what is listed is exact, but the list is not complete.'),
+    'PD522': CodeDoc(
+        'unknown action in `policydsl why --action`',
+        '`policydsl why after_sales.policy --facts f.json --action accept --modality must`',
+        'Name an action the policy set declares (the hint names the nearest).'),
+    'PD523': CodeDoc(
+        'partial decisions or `why` cannot be decided for this policy set (outside the decidable fragment)',
+        '`eval --partial` on a merchant set with `period express = order.failed_repairs hours after '
+        'order.signed_at`',
+        'Give the period a fixed length or a parameter, as for PD306.'),
 }
 
 #: Each code's one-line meaning.

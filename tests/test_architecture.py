@@ -103,7 +103,7 @@ ALLOWED = {
     "policydsl.compile": FOUNDATION | {"policydsl.ir"},
     "policydsl.check": FOUNDATION | {"policydsl.ir", "policydsl.evaluate"},  # replays models in the evaluator
     "policydsl.api": FOUNDATION | {"policydsl.syntax", "policydsl.semantics", "policydsl.ir", "policydsl.evaluate",
-                                   "policydsl.compile"},
+                                   "policydsl.compile", "policydsl.check"},  # partial decisions, `why`
     "policydsl.tools": FOUNDATION | {"policydsl.api", "policydsl.syntax", "policydsl.semantics", "policydsl.ir",
                                      "policydsl.evaluate", "policydsl.check", "policydsl.compile"},
     # CI reports: SARIF rules read the code documentation, test reports read the test runner's results

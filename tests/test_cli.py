@@ -472,3 +472,46 @@ def test_an_unexpanded_pattern_takes_only_policy_files(tmp_path):
     result = run_cli("check", str(tmp_path / "*"))
     assert result.exit_code == 0, result.output
     assert "notes.txt" not in result.output and "checked 1 file(s)" in result.output
+
+
+# ---- partial decisions and `why` (PD520–PD523; tests/test_partial.py and tests/test_why.py hold the rest) ----
+
+def _late_quality_without(*paths: str) -> str:
+    facts = json.loads((ROOT / "examples" / "facts" / "late-quality-claim.json").read_text(encoding="utf-8"))
+    for path in paths:
+        group, key = path.split(".")
+        del facts[group][key]
+    return json.dumps(facts)
+
+
+def test_pd520_partial_with_an_unknown_year_window_anchor():
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", "-", "--partial", "--explain",
+                     input=_late_quality_without("order.paid_at", "request.at"))
+    assert result.exit_code == 0 and "warning[PD520]" in result.stdout
+
+
+def test_pd521_why_search_cut_short(monkeypatch):
+    from policydsl.check import whatif
+
+    monkeypatch.setattr(whatif, "MAX_SUBSETS", 0)
+    result = run_cli("why", str(BASELINE_PATH), "--facts", "-", "--action", "negotiate_other_remedy", "--modality",
+                     "must", input=_late_quality_without())
+    assert result.exit_code == 1 and "warning[PD521]" in result.stdout
+
+
+def test_pd522_why_unknown_action():
+    result = run_cli("why", str(BASELINE_PATH), "--facts", "-", "--action", "reopen", "--modality", "must",
+                     input=_late_quality_without())
+    assert result.exit_code == 2 and "error[PD522]" in result.output
+
+
+def test_pd523_partial_outside_the_decidable_fragment(tmp_path):
+    merchant = write(tmp_path, "express.policy", MERCHANT_HEADER + '''clause M1 "Express repairs"
+period express cites M1 = order.failed_repairs hours after order.signed_at
+rule express_repair cites M1 when within express then must offer_repair
+''')
+    result = run_cli("eval", str(merchant), "--facts", "-", "--partial", input=_late_quality_without("request.evidence"))
+    assert result.exit_code == 2 and "error[PD523]" in result.output
+    why = run_cli("why", str(merchant), "--facts", "-", "--action", "offer_repair", "--modality", "must",
+                  input=_late_quality_without())
+    assert why.exit_code == 2 and "error[PD523]" in why.output
