@@ -41,6 +41,18 @@ async def client(lsp_client: LanguageClient):
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(scope="module", config=ClientServerConfig(
+    server_command=[sys.executable, "-m", "policydsl", "lsp"]))
+async def utf8_client(lsp_client: LanguageClient):
+    """A client that counts columns in UTF-8 bytes (LSP 3.17 `general.positionEncodings`)."""
+    capabilities = types.ClientCapabilities(general=types.GeneralClientCapabilities(
+        position_encodings=[types.PositionEncodingKind.Utf8]))
+    result = await lsp_client.initialize_session(types.InitializeParams(capabilities=capabilities))
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    yield
+    await lsp_client.shutdown_session()
+
+
 def uri(name: str) -> str:
     return (ROOT / "virtual" / name).as_uri()
 
@@ -76,6 +88,30 @@ async def test_a_broken_file_gets_its_diagnostics_with_codes_and_did_you_mean_fi
     assert [a.title for a in actions] == ["Replace with `reopen_after_sales`"]
     edit = actions[0].edit.changes[uri("broken.policy")][0]
     assert edit.new_text == "reopen_after_sales" and edit.range == by_code["PD202"].range
+
+
+NON_ASCII = (BROKEN.replace("order.categry", "order.category").replace("reopen_after_sale\n", "reopen_after_sales\n")
+             + 'test "退货 😀" given { order.categry: fresh_food } expect no accept_request\n')
+
+
+@lsp
+async def test_columns_count_utf16_code_units_by_default(client: LanguageClient):
+    """`退货 😀` is 5 code points, 6 UTF-16 code units (the emoji is a surrogate pair), 13 UTF-8 bytes."""
+    diags = await open_doc(client, uri("non_ascii.policy"), NON_ASCII)
+    assert [(d.code, d.range.start.line, d.range.start.character, d.range.end.character) for d in diags] == [
+        ("PD210", 7, 21, 34)]
+
+
+@lsp
+async def test_columns_count_utf8_bytes_when_the_client_asks(utf8_client: LanguageClient):
+    diags = await open_doc(utf8_client, uri("non_ascii.policy"), NON_ASCII)
+    assert [(d.code, d.range.start.line, d.range.start.character, d.range.end.character) for d in diags] == [
+        ("PD210", 7, 27, 40)]
+    hover = await utf8_client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=uri("non_ascii.policy")),
+        position=types.Position(line=7, character=50)))
+    assert hover.contents.value == "**fresh_food**: a value of enum `category` (the baseline)"
+    assert (hover.range.start.character, hover.range.end.character) == (42, 52)
 
 
 @lsp

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from policydsl.lsp.convert import lsp_column
 from policydsl.syntax.formatter import format_source
 
 
@@ -41,6 +42,6 @@ def formatting(text: str, name: str) -> list[types.TextEdit] | None:
     if not result.changed:
         return []
     lines = text.split("\n")
-    end = types.Position(line=len(lines) - 1, character=len(lines[-1].encode("utf-16-le")) // 2)
+    end = types.Position(line=len(lines) - 1, character=lsp_column(lines[-1], len(lines[-1])))
     return [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0), end=end),
                            new_text=result.output)]

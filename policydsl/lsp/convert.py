@@ -1,5 +1,6 @@
 """Positions, ranges and diagnostics in LSP terms. Spans count 1-based lines and code points;
-LSP counts 0-based lines and UTF-16 code units (the protocol's default encoding)."""
+LSP counts 0-based lines and code units of the encoding agreed at `initialize` (UTF-16, the
+protocol's default, unless the client prefers UTF-8 or UTF-32)."""
 
 from __future__ import annotations
 
@@ -15,24 +16,42 @@ from policydsl.source import Source, Span
 from policydsl.syntax import ast
 
 
-def utf16_column(line_text: str, index: int) -> int:
-    """The UTF-16 offset of code point `index` (0-based) of a line."""
-    return len(line_text[:index].encode("utf-16-le")) // 2
+#: the position encoding agreed at `initialize` ("utf-16", the protocol's default, "utf-8" or "utf-32")
+_ENCODING = ["utf-16"]
+
+
+def set_position_encoding(name: str | None) -> None:
+    _ENCODING[0] = name if name in ("utf-8", "utf-16", "utf-32") else "utf-16"
+
+
+def _units(ch: str) -> int:
+    """How many code units of the agreed encoding one code point takes."""
+    encoding = _ENCODING[0]
+    if encoding == "utf-32":
+        return 1
+    if encoding == "utf-8":
+        return len(ch.encode("utf-8"))
+    return 2 if ord(ch) > 0xFFFF else 1
+
+
+def lsp_column(line_text: str, index: int) -> int:
+    """The LSP offset (in the agreed encoding's code units) of code point `index` (0-based) of a line."""
+    return sum(_units(ch) for ch in line_text[:index])
 
 
 def code_point_index(line_text: str, character: int) -> int:
-    """The code point index of UTF-16 offset `character` of a line."""
+    """The code point index of LSP offset `character` (agreed encoding's code units) of a line."""
     units = 0
     for i, ch in enumerate(line_text):
         if units >= character:
             return i
-        units += 2 if ord(ch) > 0xFFFF else 1
+        units += _units(ch)
     return len(line_text)
 
 
 def position(source: Source, line: int, column: int) -> types.Position:
     text = source.line_text(line)
-    return types.Position(line=max(line - 1, 0), character=utf16_column(text, max(column - 1, 0)))
+    return types.Position(line=max(line - 1, 0), character=lsp_column(text, max(column - 1, 0)))
 
 
 def span_range(span: Span) -> types.Range:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from policydsl.lsp.convert import utf16_column, word_at
+from policydsl.lsp.convert import lsp_column, word_at
 from policydsl.lsp.symbols import Index, Symbol
 from policydsl.source import Span
 from policydsl.syntax import ast
@@ -105,7 +105,7 @@ def hover(text: str, index: Index, pos: types.Position) -> types.Hover | None:
             seen.add(s.kind)
             parts.append(describe(s, index))
     row = text.split("\n")[pos.line]
-    rng = types.Range(start=types.Position(line=pos.line, character=utf16_column(row, start)),
-                      end=types.Position(line=pos.line, character=utf16_column(row, end)))
+    rng = types.Range(start=types.Position(line=pos.line, character=lsp_column(row, start)),
+                      end=types.Position(line=pos.line, character=lsp_column(row, end)))
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),
                        range=rng)

@@ -16,7 +16,7 @@ from pygls import uris
 
 from policydsl._version import __version__
 from policydsl.lsp import actions, completion, hover, navigation
-from policydsl.lsp.convert import lsp_diagnostics
+from policydsl.lsp.convert import lsp_diagnostics, set_position_encoding
 from policydsl.lsp.documents import Analysis, Baselines, analyse
 from policydsl.lsp.symbols import Index
 
@@ -73,8 +73,9 @@ server = PolicyServer()
 
 @server.feature(types.INITIALIZE)
 def initialize(ls: PolicyServer, params: types.InitializeParams) -> None:
-    """`initializationOptions: {"baseline": PATH}` checks merchant files against PATH instead of
+    """Use the position encoding pygls agreed with the client. `initializationOptions: {"baseline": PATH}` checks merchant files against PATH instead of
     the installed baseline their `extends` names (as `policydsl check --baseline`)."""
+    set_position_encoding(str(getattr(ls.workspace, "position_encoding", None) or "utf-16"))
     options = params.initialization_options
     if isinstance(options, dict) and options.get("baseline"):
         ls.baselines = Baselines(options["baseline"])
