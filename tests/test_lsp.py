@@ -281,3 +281,25 @@ def test_the_lsp_command_without_pygls_says_how_to_install_it():
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr == ("policydsl lsp: the language server needs pygls and lsprotocol; install them with "
                            "`pip install 'policydsl[lsp]'`\n")
+
+
+def test_a_baseline_given_by_path_is_cached_until_it_changes(tmp_path):
+    """`initializationOptions: {"baseline": PATH}`: merchant files are checked against PATH, parsed
+    once, and parsed again when the file changes on disk."""
+    import os
+
+    from policydsl.lsp.documents import Baselines, analyse
+
+    merchant = MERCHANTS / "rejected" / "lowered_quality_period.policy"
+    text = merchant.read_text(encoding="utf-8")
+    base = tmp_path / "base.policy"
+    base.write_text(BASELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    baselines = Baselines(base)
+    first = analyse(text, merchant.as_uri(), str(merchant), baselines)
+    assert [d.code for d in first.diagnostics] == ["PD302"]
+    assert analyse(text, merchant.as_uri(), str(merchant), baselines).baseline is first.baseline  # cached
+    base.write_text(base.read_text(encoding="utf-8").replace("param quality_days = 15 days", "param quality_days = 7 days"),
+                    encoding="utf-8")
+    os.utime(base, ns=(base.stat().st_atime_ns, base.stat().st_mtime_ns + 1_000_000_000))
+    again = analyse(text, merchant.as_uri(), str(merchant), baselines)
+    assert again.baseline is not first.baseline and [d.code for d in again.diagnostics if d.is_error] == []
