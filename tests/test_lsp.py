@@ -259,6 +259,28 @@ async def test_references_in_the_file_and_the_baseline(client: LanguageClient):
 
 
 @lsp
+async def test_the_outline_lists_the_declarations(client: LanguageClient):
+    path = MERCHANTS / "fruit_shop.policy"
+    await open_doc(client, path.as_uri(), path.read_text(encoding="utf-8"))
+    symbols = await client.text_document_document_symbol_async(types.DocumentSymbolParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri())))
+    names = [(s.name, s.detail) for s in symbols]
+    assert names[:6] == [("M1", "clause"), ("M2", "clause"), ("M3", "clause"), ("spoilage_guarantee", "period"),
+                         ("spoiled_on_arrival", "let"), ("s1_compensation_first", "rule")]
+    assert sum(detail == "test" for _, detail in names) == 8
+
+
+@lsp
+async def test_no_hover_inside_a_comment(client: LanguageClient):
+    path = MERCHANTS / "fruit_shop.policy"
+    text = path.read_text(encoding="utf-8")
+    await open_doc(client, path.as_uri(), text)
+    assert await client.text_document_hover_async(types.HoverParams(
+        text_document=types.TextDocumentIdentifier(uri=path.as_uri()),
+        position=at(text, "`should offer_small_compensation` becomes", 9))) is None
+
+
+@lsp
 async def test_formatting_is_policydsl_fmt(client: LanguageClient):
     doc = uri("messy.policy")
     messy = BROKEN.replace("order.categry", "order.category").replace("reopen_after_sale\n", "reopen_after_sales\n")

@@ -90,11 +90,25 @@ def baseline_modalities(action: str, index: Index) -> str:
     return "baseline modalities:\n" + "\n".join(lines)
 
 
+def in_comment(row: str, index: int) -> bool:
+    """Whether code point `index` of a line is inside a `#` comment (a `#` outside a string)."""
+    quoted = False
+    for i, ch in enumerate(row[:index]):
+        if ch == '"' and (i == 0 or row[i - 1] != "\\"):
+            quoted = not quoted
+        elif ch == "#" and not quoted:
+            return True
+    return False
+
+
 def hover(text: str, index: Index, pos: types.Position) -> types.Hover | None:
     found = word_at(text, pos.line, pos.character)
     if found is None:
         return None
     word, start, end = found
+    row = text.split("\n")[pos.line]
+    if in_comment(row, start):
+        return None
     symbols = index.lookup(word)
     if not symbols:
         return None
@@ -104,7 +118,6 @@ def hover(text: str, index: Index, pos: types.Position) -> types.Hover | None:
         if s.kind not in seen:
             seen.add(s.kind)
             parts.append(describe(s, index))
-    row = text.split("\n")[pos.line]
     rng = types.Range(start=types.Position(line=pos.line, character=lsp_column(row, start)),
                       end=types.Position(line=pos.line, character=lsp_column(row, end)))
     return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)),

@@ -143,6 +143,12 @@ def on_references(ls: PolicyServer, params: types.ReferenceParams) -> list[types
                                  params.context.include_declaration)
 
 
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+def on_document_symbol(ls: PolicyServer, params: types.DocumentSymbolParams) -> list[types.DocumentSymbol]:
+    doc = _document(ls, params.text_document.uri)
+    return navigation.outline(doc.index.document) if doc else []
+
+
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 def on_formatting(ls: PolicyServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
     uri = params.text_document.uri
