@@ -7,7 +7,7 @@ formatting in an editor, over the Language Server Protocol on stdio. Needs the `
     convert.py     positions, ranges and diagnostics in LSP terms (UTF-16 columns, relatedInformation)
     hover.py       what a name under the cursor means
     completion.py  names and keywords that fit the cursor's place
-    navigation.py  go to definition, find references (into the baseline file)
+    navigation.py  go to definition, find references (into the baseline file), the outline
     actions.py     code actions (did-you-mean, raise a lowered parameter) and document formatting
     server.py      the pygls server: wires the features to the protocol
 """
