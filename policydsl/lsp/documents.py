@@ -31,7 +31,8 @@ class Analysis:
 
 
 class Baselines:
-    """Parsed platform baselines by header name, re-read only when the file's mtime changes.
+    """Parsed platform baselines by header name, re-read only when the file's mtime changes
+    (the saved file: unsaved edits to an open baseline reach merchant files once saved).
     `override` (a path) replaces the lookup by name, like `policydsl check --baseline`."""
 
     def __init__(self, override: str | Path | None = None) -> None:
