@@ -67,6 +67,12 @@ def parse_file(path: str | Path) -> Parsed:
     source, diags = read_source(path)
     if source is None:
         return Parsed(Source(str(path), ""), None, tuple(diags))
+    return parse_text(source.text, source.name)
+
+
+def parse_text(text: str, name: str) -> Parsed:
+    """Parse policy text held in memory (an editor's buffer) under the display name `name`."""
+    source = Source(name, text)
     result = parse(source.text, source.name)
     return Parsed(result.policy.span.source if result.policy and result.policy.span else source,
                   result.policy, result.diagnostics)
@@ -122,13 +128,21 @@ def load_set(paths: Sequence[str | Path], baseline: str | Path | None = None) ->
     """Parse and analyse one policy set: a platform file, a merchant file (its baseline found by
     name unless `baseline` is given), or a platform file plus a merchant file."""
     parsed = [parse_file(p) for p in paths]
+    if any(p.diagnostics for p in parsed):
+        return load_parsed(parsed)
+    return load_parsed(parsed, parse_file(baseline) if baseline is not None else None)
+
+
+def load_parsed(parsed: Sequence[Parsed], baseline: Parsed | None = None) -> LoadResult:
+    """`load_set` on files already parsed (from disk or an editor's memory); `baseline`, when given,
+    is the platform policy a merchant file is analysed against instead of the one found by name."""
     diags = [d for p in parsed for d in p.diagnostics]
     if diags:
         return LoadResult(None, tuple(diags))
     platforms = [p for p in parsed if not p.policy.is_merchant]
     merchants = [p for p in parsed if p.policy.is_merchant]
     if baseline is not None:
-        base = parse_file(baseline)
+        base = baseline
         if base.diagnostics:
             return LoadResult(None, base.diagnostics)
         platforms.insert(0, base)
@@ -313,5 +327,5 @@ def load(*paths: str | Path, baseline: str | Path | None = None, engine: str = "
 
 
 __all__ = ["ENGINES", "Backend", "CompiledBackend", "FactsInputError", "InterpreterBackend", "LoadResult",
-           "PolicyEvaluationError", "PolicySet", "find_baseline", "load", "load_set", "make_backend", "parse_file",
-           "read_source"]
+           "PolicyEvaluationError", "PolicySet", "find_baseline", "load", "load_parsed", "load_set", "make_backend",
+           "parse_file", "parse_text", "read_source"]

@@ -666,6 +666,30 @@ def explain(code: str) -> None:
     click.echo(f"{code.upper()}: {doc.meaning}\n\n  example: {doc.example}\n  fix:     {doc.fix}")
 
 
+# ---- lsp --------------------------------------------------------------------------------
+
+@main.command()
+def lsp() -> None:
+    """Run the language server on stdin/stdout (for editors): diagnostics as `check` reports
+    them, hover, completion, go to definition, references, formatting and quick fixes.
+    Needs the `lsp` extra: pip install 'policydsl[lsp]'.
+
+    \b
+    Example:
+      policydsl lsp                      # started by the editor (editors/vscode)
+    """
+    try:
+        import lsprotocol  # noqa: F401
+        import pygls  # noqa: F401
+    except ImportError:
+        click.echo("policydsl lsp: the language server needs pygls and lsprotocol; install them with "
+                   "`pip install 'policydsl[lsp]'`", err=True)
+        sys.exit(ExitCode.ERROR)
+    from policydsl.lsp.server import main as serve
+
+    serve()
+
+
 def run() -> None:
     """The installed `policydsl` command: `main`, with a last guard so that even a bug in
     policydsl reaches the user as one line, not a traceback (POLICYDSL_DEBUG=1 shows it).

@@ -3,7 +3,7 @@
 The import graph is read from the source files with the `ast` module (module-level and
 function-level imports both count), so the test needs no import side effects.
 
-    source ─ syntax ─ semantics ─► ir ◄─ evaluate | compile | check ◄─ api ◄─ tools ◄─ report ◄─ cli
+    source ─ syntax ─ semantics ─► ir ◄─ evaluate | compile | check ◄─ api ◄─ tools ◄─ report ◄─ cli, lsp
     (the table ALLOWED below is the rule; compile/runtime.py is a leaf every stage may use)
 """
 
@@ -108,9 +108,12 @@ ALLOWED = {
                                      "policydsl.evaluate", "policydsl.check", "policydsl.compile"},
     # CI reports: SARIF rules read the code documentation, test reports read the test runner's results
     "policydsl.report": FOUNDATION | {"policydsl.codes", "policydsl.tools"},
+    # the language server sits beside the CLI: it runs the library and the tools for an editor
+    "policydsl.lsp": FOUNDATION | {"policydsl.api", "policydsl.tools", "policydsl.syntax", "policydsl.semantics",
+                                   "policydsl.ir", "policydsl.check", "policydsl.codes"},
     "policydsl.cli": FOUNDATION | {"policydsl", "policydsl.api", "policydsl.tools", "policydsl.codes", "policydsl.report",
                                    "policydsl.syntax", "policydsl.ir", "policydsl.evaluate", "policydsl.compile",
-                                   "policydsl.check", "policydsl.semantics"},
+                                   "policydsl.check", "policydsl.semantics", "policydsl.lsp"},
     "policydsl.__main__": {"policydsl.cli"},
     "policydsl": {"policydsl.api", "policydsl.evaluate", "policydsl.diagnostics", "policydsl._version"},
 }
@@ -254,3 +257,16 @@ def test_the_cli_offers_the_engines_the_library_has():
     from policydsl import api, cli
 
     assert cli.ENGINES == api.ENGINES
+
+
+def test_only_the_cli_starts_the_language_server():
+    users = sorted(m for m, deps in GRAPH.items() if under(deps, "policydsl.lsp") and stage_of(m) != "policydsl.lsp")
+    assert users == ["policydsl.cli"]
+
+
+def test_only_the_language_server_imports_pygls():
+    """pygls and lsprotocol are the optional `lsp` extra: the library never needs them (the CLI's
+    `lsp` command imports them only to say they are missing)."""
+    users = sorted(m for m, deps in GRAPH.items()
+                   if any(d.split(".")[0] in ("pygls", "lsprotocol") for d in deps) and stage_of(m) != "policydsl.lsp")
+    assert users == ["policydsl.cli"]

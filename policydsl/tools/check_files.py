@@ -7,7 +7,7 @@ from pathlib import Path
 
 import attrs
 
-from policydsl.api import load_set
+from policydsl.api import LoadResult, load_set
 from policydsl.diagnostics import Diagnostic
 
 
@@ -35,7 +35,12 @@ class CheckReport:
 
 def check_file(path: Path, baseline: str | Path | None = None) -> list[Diagnostic]:
     """Syntax, names and types; for a merchant file also favourability against its baseline."""
-    result = load_set([path], baseline)
+    return check_loaded(load_set([path], baseline))
+
+
+def check_loaded(result: LoadResult) -> list[Diagnostic]:
+    """The diagnostics of a loaded policy set, then (when it has no error) the checker's:
+    favourability for a merchant set, rules that never fire or matter for a platform set."""
     diags = list(result.diagnostics)
     ps = result.policy_set
     if ps is not None and not any(d.is_error for d in diags):
