@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from click.testing import CliRunner
 
 from policydsl import cli
+from policydsl.cli import deciding
 from policydsl.tools import batch
 from policydsl.api import PolicyEvaluationError, load
 from policydsl.evaluate.decision import dumps
@@ -126,14 +127,14 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
                                  (Terminal(), size, True)):
         monkeypatch.setattr(sys, "stderr", stream)
         monkeypatch.setattr(sys, "stdout", io.StringIO())
-        assert cli.eval_lines(policy, lines, "<test>", total=total, quiet=quiet) == cli.ExitCode.OK
+        assert deciding.eval_lines(policy, lines, "<test>", total=total, quiet=quiet) == cli.ExitCode.OK
         outputs.append(sys.stdout.getvalue())
         shown = stream.getvalue()
         if isinstance(stream, Terminal) and not quiet:
             assert shown.endswith("\x1b[?25h\n")  # the cursor, hidden while drawing, is shown again
             frames = [f.strip() for f in shown.replace("\x1b[?25l", "").replace("\x1b[?25h", "").split("\r")
                       if f.strip()]
-            assert len(frames) >= 2500 // cli.PROGRESS_EVERY  # redrawn as the batch goes on
+            assert len(frames) >= 2500 // deciding.PROGRESS_EVERY  # redrawn as the batch goes on
             last = frames[-1].rstrip("\n")
             assert re.fullmatch(r"deciding  \[[#-]{24}\]  " + (r"100%  " if total else "") +
                                 r"2500 requests, [\d,]+/s", last), last

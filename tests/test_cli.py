@@ -449,7 +449,7 @@ def test_check_mutated_baseline(text):
 
 def test_the_installed_command_turns_an_internal_error_into_one_line(monkeypatch, capsys):
     """`policydsl` (cli.run) never shows a traceback, even for a bug; POLICYDSL_DEBUG re-raises."""
-    import policydsl.cli as cli
+    from policydsl.cli import app as cli
 
     def broken() -> None:
         raise RuntimeError("boom")

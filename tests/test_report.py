@@ -21,7 +21,7 @@ import jsonschema
 import pytest
 
 from core_helpers import BASELINE_PATH, ROOT, edit_baseline, position_of, run_cli
-from policydsl import cli
+from policydsl.cli import common as cli
 from policydsl.codes import CODES
 from policydsl.diagnostics import Diagnostic, Severity, render_one
 from policydsl.report.common import help_uri

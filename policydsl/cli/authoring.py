@@ -1,0 +1,234 @@
+"""Authoring and CI: `check`, `test`, `fmt`, `explain`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from policydsl._version import __version__
+from policydsl.cli.app import main
+from policydsl.cli.common import ExitCode, echo_diagnostics, echo_text, policy_files, write_atomically
+from policydsl.diagnostics import Diagnostic, render_json, sorted_diagnostics
+
+
+# ---- check ------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--baseline", type=click.Path(), help="Platform policy to check merchant files against "
+                                                    "(default: the installed baseline named by `extends`).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text",
+              show_default=True, help="Output for people, tools, code scanning, or GitHub annotations.")
+@click.option("--deny-warnings", is_flag=True, help="Exit 1 when there are warnings and no errors (for CI).")
+@click.option("--sarif-file", "sarif_path", type=click.Path(dir_okay=False),
+              help="Also write the SARIF log to this file (for code scanning), whatever --format prints.")
+def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings: bool,
+          sarif_path: str | None) -> None:
+    """Check policy files: syntax, names, types, and (for merchant files) that no rule is
+    stricter than the platform baseline. Directories are searched for *.policy files.
+
+    \b
+    Example:
+      policydsl check policies/merchants/fruit_shop.policy --format github
+      policydsl check policies/ --format github --sarif-file policydsl.sarif     # in CI
+    """
+    from policydsl.tools.check_files import CheckReport, check_files
+
+    paths, problems = policy_files(files)
+    report = check_files(paths, baseline)
+    if problems:
+        report = CheckReport(report.files, (*problems, *report.diagnostics))
+    diags = sorted_diagnostics(report.diagnostics)
+    if sarif_path is not None:
+        write_sarif(sarif_path, diags, baseline)
+    if fmt == "json":
+        click.echo(render_json(diags, files=[str(f) for f in report.files], valid=report.valid))
+    elif fmt == "sarif":
+        from policydsl.report import render_sarif
+
+        click.echo(render_sarif(diags, tool_version=__version__, baseline=baseline))
+    elif fmt == "github":
+        from policydsl.report import render_github
+
+        if diags:
+            click.echo(render_github(diags, baseline=baseline))
+    else:
+        if diags:
+            echo_text(diags)
+        n_err = sum(1 for d in diags if d.is_error)
+        n_warn = len(diags) - n_err
+        status = "ok" if n_err == 0 else "failed"
+        click.echo(f"{'' if not diags else chr(10)}checked {len(report.files)} file(s): {status}, "
+                   f"{n_err} error(s), {n_warn} warning(s)")
+    sys.exit(report.exit_code_with(deny_warnings=deny_warnings))
+
+
+def write_sarif(path: str, diags: list[Diagnostic], baseline: str | None) -> None:
+    from policydsl.report import render_sarif
+
+    try:
+        write_atomically(Path(path), render_sarif(diags, tool_version=__version__, baseline=baseline) + "\n")
+    except OSError as exc:
+        echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{path}`: {exc.strerror or exc}")])
+        sys.exit(ExitCode.ERROR)
+
+
+# ---- test -------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--baseline", type=click.Path(), help="Platform policy for merchant files (default: by name).")
+@click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text",
+              show_default=True, help="Output for people, tools, CI test reports (JUnit XML), or GitHub annotations.")
+def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str) -> None:
+    """Run the `test` blocks of policy files and report clause coverage.
+
+    Each file is tested as its own policy set (a merchant file with its baseline).
+
+    \b
+    Example:
+      policydsl test policies/
+      policydsl test policies/ --format junit > policydsl-tests.xml
+    """
+    from policydsl.tools.testing import run_files_tests
+
+    paths, problems = policy_files(files)
+    echo_diagnostics(problems)  # stderr, in every format
+    run = run_files_tests(paths, baseline)
+    if fmt != "text":
+        from policydsl.report.testrun import render_test_github, render_test_json, render_test_junit
+
+        render = {"json": render_test_json, "junit": render_test_junit, "github": render_test_github}[fmt]
+        text = render(run, problems)
+        if text:
+            click.echo(text)
+        sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))
+    for f in run.files:
+        if not f.loaded:
+            echo_diagnostics(list(f.diagnostics))
+            click.echo(f"{f.path}: not tested, the file failed to load")
+            continue
+        click.echo(f"{f.path}: {len(f.results) - f.failed}/{len(f.results)} tests passed")
+        for r in f.results:
+            if not r.passed:
+                click.echo(f"  FAIL {r.span}: {r.title}")
+                for failure in r.failures:
+                    click.echo(f"       {failure}")
+            elif verbose:
+                click.echo(f"  ok   {r.title}")
+        if f.platform and f.coverage is not None:
+            cov = f.coverage
+            click.echo(f"  clauses with a test ({len(cov.clauses_tested)}): {' '.join(cov.clauses_tested)}")
+            click.echo(f"  clauses without a test ({len(cov.clauses_untested)}): "
+                       f"{' '.join(cov.clauses_untested) or '-'}")
+        click.echo(f"  rules no test fires ({len(f.never_fired)}): {' '.join(f.never_fired) or '-'}")
+    passed = f"{run.total - run.failed}/{run.total} tests passed"
+    if run.not_loaded:  # never "0/0 tests passed" for files that were not tested at all
+        tested = f"{passed}; " if len(paths) > run.not_loaded else ""
+        click.echo(f"{tested}not tested: {run.not_loaded} file(s) failed to load")
+    elif paths:
+        click.echo(passed)
+    sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))
+
+
+# ---- fmt --------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--check", "check_only", is_flag=True,
+              help="Change nothing; list files that are not formatted and exit 1 if there are any.")
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Change nothing; print what would change as a unified diff and exit 1 if anything would.")
+def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
+    """Rewrite policy files in the one canonical layout (idempotent; comments are kept).
+    `-` formats stdin to stdout (for editors).
+
+    \b
+    Example:
+      policydsl fmt policies/
+      policydsl fmt --check policies/          # in CI
+      policydsl fmt --diff my-shop.policy
+      cat my-shop.policy | policydsl fmt -
+    """
+    from policydsl.api import read_source
+    from policydsl.syntax.formatter import format_source
+
+    if files == ("-",):
+        try:
+            text = sys.stdin.read()
+        except UnicodeDecodeError:
+            echo_diagnostics([Diagnostic(code="PD105", message="`<stdin>` is not UTF-8 text",
+                                         hint="save the policy as UTF-8")])
+            sys.exit(ExitCode.ERROR)
+        result = format_source(text, "<stdin>")
+        if result.output is None:
+            echo_diagnostics(list(result.diagnostics))
+            sys.exit(ExitCode.ERROR)
+        if show_diff:
+            click.echo(_unified_diff(text, result.output, "<stdin>"), nl=False)
+        elif not check_only:
+            click.echo(result.output, nl=False)
+        sys.exit(ExitCode.VIOLATIONS if (check_only or show_diff) and result.changed else ExitCode.OK)
+    unformatted: list[Path] = []
+    paths, usage = policy_files(files)
+    echo_diagnostics(usage)
+    failed = bool(usage)
+    for path in paths:
+        source, problems = read_source(path)
+        if source is None:
+            echo_diagnostics(problems)
+            failed = True
+            continue
+        result = format_source(source.text, source.name)
+        if result.output is None:
+            echo_diagnostics(list(result.diagnostics))
+            failed = True
+        elif result.changed:
+            unformatted.append(path)
+            if show_diff:
+                click.echo(_unified_diff(source.text, result.output, str(path)), nl=False)
+            elif not check_only:
+                try:
+                    write_atomically(path, result.output)
+                except OSError as exc:
+                    echo_diagnostics([Diagnostic(code="PD001", message=f"cannot write `{path}`: {exc.strerror or exc}")])
+                    failed = True
+    if not show_diff:
+        verb = "would reformat" if check_only else "reformatted"
+        for path in unformatted:
+            click.echo(f"{verb} {path}")
+    if failed:
+        sys.exit(ExitCode.ERROR)
+    sys.exit(ExitCode.VIOLATIONS if (check_only or show_diff) and unformatted else ExitCode.OK)
+
+
+def _unified_diff(before: str, after: str, name: str) -> str:
+    import difflib
+
+    return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                        fromfile=name, tofile=f"{name} (formatted)"))
+
+
+# ---- explain ----------------------------------------------------------------------------
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Explain a diagnostic code: what it means, an input that triggers it, and the fix
+    (docs/error-codes.md has them all in one table).
+
+    \b
+    Example:
+      policydsl explain PD301
+    """
+    from policydsl.codes import CODES
+
+    doc = CODES.get(code.upper())
+    if doc is None:
+        click.echo(f"unknown code `{code}`; codes run from {min(CODES)} to {max(CODES)} "
+                   f"(docs/error-codes.md lists them; e.g. policydsl explain PD201)", err=True)
+        sys.exit(ExitCode.ERROR)
+    click.echo(f"{code.upper()}: {doc.meaning}\n\n  example: {doc.example}\n  fix:     {doc.fix}")
