@@ -325,19 +325,29 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
 @click.argument("files", nargs=-1, required=True, type=click.Path())
 @click.option("--baseline", type=click.Path(), help="Platform policy for merchant files (default: by name).")
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
-def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
+@click.option("--mutate", is_flag=True, help="Mutation testing: run mutants of each file against its tests.")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=100.0, show_default=True,
+              help="With --mutate: exit 1 when a file's mutation score (percent) is below this.")
+def test(files: tuple[str, ...], baseline: str | None, verbose: bool, mutate: bool, min_score: float) -> None:
     """Run the `test` blocks of policy files and report clause coverage.
 
-    Each file is tested as its own policy set (a merchant file with its baseline).
+    Each file is tested as its own policy set (a merchant file with its baseline). With
+    --mutate, mutants of each file (a rule dropped, an effect one modality step weaker or
+    stronger, a period or parameter one day shorter or longer, an atom of a condition
+    negated, an `unless` dropped) run against its tests; each surviving mutant is a PD501
+    warning, and mutants the exact diff proves equivalent are not counted.
 
     \b
     Example:
       policydsl test policies/
+      policydsl test --mutate policies/merchants/fruit_shop.policy
     """
     from policydsl.tools.testing import run_files_tests
 
     paths, problems = policy_files(files)
     echo_diagnostics(problems)
+    if mutate:
+        sys.exit(ExitCode.ERROR if problems else mutation_run(paths, baseline, min_score))
     run = run_files_tests(paths, baseline)
     for f in run.files:
         if not f.loaded:
@@ -365,6 +375,27 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool) -> None:
     elif paths:
         click.echo(passed)
     sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))
+
+
+def mutation_run(paths: list[Path], baseline: str | None, min_score: float) -> int:
+    """`test --mutate`: each file's score and surviving mutants; the exit code."""
+    from policydsl.tools.mutate import mutate_files, score_diagnostic
+
+    code = ExitCode.OK
+    for f in mutate_files(paths, baseline):
+        if f.diagnostics:
+            echo_diagnostics(list(f.diagnostics))
+            click.echo(f"{f.path}: not mutated, the file failed to load or its tests fail")
+            code = ExitCode.ERROR
+            continue
+        echo_diagnostics(f.survivor_diagnostics(), err=False)
+        click.echo(f"{f.path}: mutation score {f.score:.1f}% ({f.killed} killed of {f.counted}; "
+                   f"{len(f.survivors)} survived; {f.equivalent} equivalent, not counted; {f.total} mutants)")
+        low = score_diagnostic(f, min_score)
+        if low is not None:
+            echo_diagnostics([low], err=False)
+            code = max(code, ExitCode.VIOLATIONS)
+    return code
 
 
 # ---- fmt --------------------------------------------------------------------------------

@@ -131,20 +131,21 @@ def _domains(old: ir.PolicySet, new: ir.PolicySet) -> Domains:
     return Domains(enums=b.enums, base_constraints=base, soft_constraints=soft, axioms=conj([b.axioms, a.axioms]))
 
 
-def semantic_diff(old: ir.PolicySet, new: ir.PolicySet) -> DiffResult:
+def semantic_diff(old: ir.PolicySet, new: ir.PolicySet, *, first: bool = False) -> DiffResult:
     """Every (action, old modality, new modality) the two sets can decide differently, each with
-    a counterexample replayed through the evaluator. Raises `Incomparable`."""
+    a counterexample replayed through the evaluator; with `first`, only the first difference
+    found (enough to tell that the two differ). Raises `Incomparable`."""
     reason = comparable(old, new)
     if reason is not None:
         raise Incomparable(reason)
     with gc_paused():
         try:
-            return _diff(old, new)
+            return _diff(old, new, first)
         except Undecidable as exc:
             return DiffResult("undecided", (), exc.reason)
 
 
-def _diff(old: ir.PolicySet, new: ir.PolicySet) -> DiffResult:
+def _diff(old: ir.PolicySet, new: ir.PolicySet, first: bool = False) -> DiffResult:
     actions = _polarities(old, new)
     domains = _domains(old, new)
     eo, en = DecisionEncoder(old), DecisionEncoder(new)
@@ -165,6 +166,8 @@ def _diff(old: ir.PolicySet, new: ir.PolicySet) -> DiffResult:
                                   domains)
                     if model is not None:
                         found.append(_replayed(old, new, witness, action, polarity, (ro, rn), model))
+                        if first:
+                            return DiffResult("differ", tuple(found))
     return DiffResult("differ" if found else "same", tuple(found))
 
 

@@ -19,6 +19,7 @@ is equivalent and not counted. Score = killed / (mutants − equivalent).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ import attrs
 
 from policydsl import ir
 from policydsl.api import load_set
-from policydsl.check.diff import Incomparable, semantic_diff
+from policydsl.check.diff import Difference, Incomparable, semantic_diff
 from policydsl.diagnostics import Diagnostic, Severity
 from policydsl.evaluate.facts import FactsInputError, validate
 from policydsl.evaluate.interpreter import evaluate
@@ -49,6 +50,14 @@ class Mutant:
 
 
 @attrs.frozen
+class Survivor:
+    """A mutant no test kills, with facts on which it decides differently from the file."""
+
+    mutant: Mutant
+    difference: Difference | None  # None: the solver could not compare the two
+
+
+@attrs.frozen
 class FileMutation:
     """The mutation run of one file."""
 
@@ -57,7 +66,7 @@ class FileMutation:
     total: int = 0
     killed: int = 0
     equivalent: int = 0
-    survivors: tuple[Mutant, ...] = ()
+    survivors: tuple[Survivor, ...] = ()
 
     @property
     def counted(self) -> int:
@@ -68,10 +77,16 @@ class FileMutation:
         return 100.0 if self.counted == 0 else 100.0 * self.killed / self.counted
 
     def survivor_diagnostics(self) -> list[Diagnostic]:
-        return [Diagnostic(code="PD501", severity=Severity.WARNING, span=m.span,
-                           message=f"mutant survives every test: {m.description}",
-                           hint="add a test whose expectation this change breaks")
-                for m in self.survivors]
+        out = []
+        for s in self.survivors:
+            d = s.difference
+            notes = () if d is None else (
+                f"with it `{d.action}` becomes {d.new or 'absent'} where the file decides {d.old or 'absent'}, e.g. on "
+                + json.dumps(d.counterexample, ensure_ascii=False, separators=(",", ":")),)
+            out.append(Diagnostic(code="PD501", severity=Severity.WARNING, span=s.mutant.span,
+                                  message=f"mutant survives every test: {s.mutant.description}", notes=notes,
+                                  hint="add a test whose expectation this change breaks"))
+        return out
 
 
 # ---- conditions as authors write them --------------------------------------------------------
@@ -105,6 +120,18 @@ def show(c: ir.Cond) -> str:
 
 def _term(t: ir.IntTerm) -> str:
     return str(t.value) if isinstance(t, ir.Const) else t.path if isinstance(t, ir.FactInt) else t.name
+
+
+def _negations(c: ir.Cond) -> Iterator[tuple[str, ir.Cond]]:
+    """(what was negated, the changed condition); an atom written more than once is numbered."""
+    found = list(negated_atoms(c))
+    shown = [show(atom) for atom, _ in found]
+    seen: dict[str, int] = {}
+    for text, (_, changed) in zip(shown, found):
+        seen[text] = seen.get(text, 0) + 1
+        n = shown.count(text)
+        yield f"`{text}`" + (f" (occurrence {seen[text]} of {n}, `let`s and scenarios expanded)" if n > 1 else ""), \
+            changed
 
 
 def negated_atoms(c: ir.Cond) -> Iterator[tuple[ir.Cond, ir.Cond]]:
@@ -145,8 +172,8 @@ def mutants(ps: ir.PolicySet, origin: str) -> Iterator[Mutant]:
                 yield Mutant(f"rule `{r.name}`: `{e.modality} {e.action}` {verb} to "
                              f"`{modality + ' ' + e.action if modality else 'no ' + e.action}`",
                              e.span or r.span, with_rule(attrs.evolve(r, effects=effects)))
-        for atom, changed in negated_atoms(r.condition):
-            yield Mutant(f"rule `{r.name}`: `{show(atom)}` negated in its condition", r.span,
+        for what, changed in _negations(r.condition):
+            yield Mutant(f"rule `{r.name}`: {what} negated in its condition", r.span,
                          with_rule(attrs.evolve(r, condition=changed)))
     yield from _param_mutants(ps, origin)
     yield from _period_mutants(ps, origin)
@@ -194,8 +221,8 @@ def _period_mutants(ps: ir.PolicySet, origin: str) -> Iterator[Mutant]:
         if isinstance(p.guard, ir.NotCond):
             yield Mutant(f"period `{p.name}`: `unless {show(p.guard.item)}` dropped", p.span,
                          with_period(attrs.evolve(p, guard=ir.TRUE)))
-        for atom, changed in negated_atoms(p.guard):
-            yield Mutant(f"period `{p.name}`: `{show(atom)}` negated in its guard", p.span,
+        for what, changed in _negations(p.guard):
+            yield Mutant(f"period `{p.name}`: {what} negated in its guard", p.span,
                          with_period(attrs.evolve(p, guard=changed)))
 
 
@@ -213,11 +240,13 @@ def killed(ps: ir.PolicySet, cases: Sequence[tuple[TestCase, Any]]) -> bool:
     return False
 
 
-def equivalent(ps: ir.PolicySet, mutant: ir.PolicySet) -> bool:
+def first_difference(ps: ir.PolicySet, mutant: ir.PolicySet) -> tuple[bool, Difference | None]:
+    """(equivalent, a difference): the mutant is equivalent when the exact diff finds none."""
     try:
-        return semantic_diff(ps, mutant).status == "same"
+        result = semantic_diff(ps, mutant, first=True)
     except Incomparable:
-        return False
+        return False, None
+    return result.status == "same", (result.differences[0] if result.differences else None)
 
 
 def mutate_file(path: Path, baseline: str | Path | None = None) -> FileMutation:
@@ -241,16 +270,27 @@ def mutate_file(path: Path, baseline: str | Path | None = None) -> FileMutation:
                                                    "the file itself; mutation testing needs passing tests")
                                         for c in failing))
     total = n_killed = n_equivalent = 0
-    survivors: list[Mutant] = []
+    survivors: list[Survivor] = []
     for m in mutants(ps, origin):
         total += 1
         if killed(m.ps, cases):
             n_killed += 1
-        elif equivalent(ps, m.ps):
+            continue
+        same, difference = first_difference(ps, m.ps)
+        if same:
             n_equivalent += 1
         else:
-            survivors.append(m)
+            survivors.append(Survivor(m, difference))
     return FileMutation(path, (), total, n_killed, n_equivalent, tuple(survivors))
+
+
+def score_diagnostic(f: FileMutation, min_score: float) -> Diagnostic | None:
+    """PD505 when the file's score is below `min_score` percent."""
+    if f.diagnostics or f.score >= min_score:
+        return None
+    return Diagnostic(code="PD505", message=f"`{f.path}`: mutation score {f.score:.1f}% is below --min-score "
+                                            f"{min_score:g}% ({len(f.survivors)} surviving mutant(s))",
+                      hint="add tests that kill the surviving mutants (PD501)")
 
 
 def mutate_files(paths: Sequence[Path], baseline: str | Path | None = None) -> tuple[FileMutation, ...]:
