@@ -252,6 +252,11 @@ CODES: dict[str, CodeDoc] = {
         'the mutation score is below `--min-score`',
         '`policydsl test --mutate shop.policy --min-score 100` with one surviving mutant',
         'Add tests that kill the surviving mutants (PD501), or lower `--min-score`.'),
+    'PD506': CodeDoc(
+        'mutation testing needs the file\'s own tests to pass',
+        '`policydsl test --mutate shop.policy` where a `test` block of `shop.policy` fails',
+        'Run `policydsl test` and fix the failing tests first; a mutant is killed only by a test that passes '
+        'on the file itself.'),
 }
 
 #: Each code's one-line meaning.

@@ -266,7 +266,7 @@ def mutate_file(path: Path, baseline: str | Path | None = None) -> FileMutation:
             return FileMutation(path, tuple(exc.diagnostics))
     failing = [c for c, flat in cases if expectation_failures(c, evaluate(ps, flat))]
     if failing:
-        return FileMutation(path, tuple(Diagnostic(code="PD501", span=c.span, message=f"test `{c.title}` fails on "
+        return FileMutation(path, tuple(Diagnostic(code="PD506", span=c.span, message=f"test `{c.title}` fails on "
                                                    "the file itself; mutation testing needs passing tests")
                                         for c in failing))
     total = n_killed = n_equivalent = 0
