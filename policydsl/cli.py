@@ -487,7 +487,7 @@ def _unified_diff(before: str, after: str, name: str) -> str:
 @click.option("--merchants", "merchants_dir", type=click.Path(),
               help="Re-check every merchant file in this directory against NEW as baseline.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Output for people or tools (docs/semantics.md §7).")
+              help="Output for people or tools (docs/semantics.md §6).")
 def diff(old: str, new: str, baseline: str | None, facts_path: str | None, merchants_dir: str | None,
          fmt: str) -> None:
     """Where two versions of a policy decide differently, exactly: per action, less or more

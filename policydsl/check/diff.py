@@ -8,7 +8,8 @@ asks for facts where the old set gives the action `old` and the new set gives it
 Every model becomes a complete facts object (`facts_from_model`: the least integer solution,
 so timestamps sit on period boundaries and unconstrained facts take their simplest value),
 which is replayed through the reference evaluator on both sides; the difference it shows
-must be the one the solver claimed.
+must be the one the solver claimed. It is then minimised: each fact the difference does not
+need is reset to its simplest value (`minimised`).
 
 Both sets must read the same facts (same paths, types, values, orderings, evaluation instant
 and time zone): facts valid for one are then valid for the other. Only the actions' modalities
@@ -25,7 +26,7 @@ from policydsl import ir
 from policydsl.check.counterexample import facts_from_model
 from policydsl.check.encode import Encoder, Undecidable, domains_for, uses_exact_time
 from policydsl.check.logic import Domains, Formula, conj, disj, neg, solve
-from policydsl.evaluate.facts import validate
+from policydsl.evaluate.facts import FactsInputError, validate
 from policydsl.evaluate.interpreter import evaluate
 from policydsl.gcpause import gc_paused
 
@@ -182,7 +183,29 @@ def _replayed(old: ir.PolicySet, new: ir.PolicySet, witness: ir.PolicySet, actio
     mo, mn = modality_at(old, facts, action), modality_at(new, facts, action)
     if (ir.modality_rank(polarity, mo), ir.modality_rank(polarity, mn)) != ranks:
         raise AssertionError(f"diff model for `{action}` does not reproduce in the evaluator: {facts}")
+    facts = minimised(old, new, facts, action, (mo, mn))
     return Difference(action, LESS if ranks[1] < ranks[0] else MORE, mo, mn, facts)
+
+
+def minimised(old: ir.PolicySet, new: ir.PolicySet, facts: dict[str, Any], action: str,
+              shown: tuple[str | None, str | None]) -> dict[str, Any]:
+    """`facts` with every fact that the difference does not need reset to its simplest value (null
+    for a nullable fact, else false, 0 or the enum's first value; timestamps keep their instants),
+    one fact at a time in declaration order, each kept only if both sets still decide `shown`."""
+    out = {group: dict(values) for group, values in facts.items()}
+    for f in new.facts:
+        group, _, name = f.path.partition(".")
+        simplest = None if f.nullable else {"bool": False, "count": 0, "enum": (f.values or (None,))[0]}.get(f.kind)
+        if name not in out.get(group, {}) or out[group][name] == simplest or (simplest is None and not f.nullable):
+            continue
+        trial = {g: dict(v) for g, v in out.items()}
+        trial[group][name] = simplest
+        try:
+            if (modality_at(old, trial, action), modality_at(new, trial, action)) == shown:
+                out = trial
+        except FactsInputError:  # e.g. a timestamp the `require` orderings need
+            continue
+    return out
 
 
 def rank_name(modality: str | None) -> str:

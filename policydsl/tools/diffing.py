@@ -1,6 +1,6 @@
 """`policydsl diff`: load two policy sets, diff them exactly, replay an order history on both,
 and re-check merchant files against the new baseline. The report renders as text or JSON
-(docs/semantics.md §7)."""
+(docs/semantics.md §6)."""
 
 from __future__ import annotations
 
