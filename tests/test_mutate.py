@@ -146,3 +146,18 @@ def test_the_cli_reports_100_percent_on_a_shipped_file():
     result = mutate(ROOT / "policies" / "merchants" / "fruit_shop.policy")
     assert result.exit_code == 0
     assert "mutation score 100.0%" in result.stdout and "PD501" not in result.stdout
+
+
+@pytest.mark.parametrize("path, origin, step", [(BASELINE_PATH, ir.PLATFORM, 23),
+                                                (ROOT / "policies" / "merchants" / "bookshop.policy", ir.MERCHANT, 4)],
+                         ids=["baseline", "bookshop"])
+def test_a_rule_mutant_changes_only_the_actions_it_reaches(path: Path, origin: str, step: int):
+    """The equivalence check compares only `Mutant.actions`; the full diff finds nothing elsewhere."""
+    from policydsl.check.diff import semantic_diff
+
+    ps = load_set([path]).policy_set
+    assert ps is not None
+    sampled = [m for m in mutants(ps, origin) if m.actions is not None][::step]
+    assert len(sampled) >= 5
+    for m in sampled:
+        assert {d.action for d in semantic_diff(ps, m.ps).differences} <= m.actions, m.description

@@ -132,22 +132,25 @@ def _domains(old: ir.PolicySet, new: ir.PolicySet) -> Domains:
     return Domains(enums=b.enums, base_constraints=base, soft_constraints=soft, axioms=conj([b.axioms, a.axioms]))
 
 
-def semantic_diff(old: ir.PolicySet, new: ir.PolicySet, *, first: bool = False) -> DiffResult:
+def semantic_diff(old: ir.PolicySet, new: ir.PolicySet, *, first: bool = False,
+                  actions: frozenset[str] | None = None) -> DiffResult:
     """Every (action, old modality, new modality) the two sets can decide differently, each with
     a counterexample replayed through the evaluator; with `first`, only the first difference
-    found (enough to tell that the two differ). Raises `Incomparable`."""
+    found (enough to tell that the two differ); with `actions`, only those actions are compared
+    (for callers that know the others cannot differ). Raises `Incomparable`."""
     reason = comparable(old, new)
     if reason is not None:
         raise Incomparable(reason)
     with gc_paused():
         try:
-            return _diff(old, new, first)
+            return _diff(old, new, first, actions)
         except Undecidable as exc:
             return DiffResult("undecided", (), exc.reason)
 
 
-def _diff(old: ir.PolicySet, new: ir.PolicySet, first: bool = False) -> DiffResult:
-    actions = _polarities(old, new)
+def _diff(old: ir.PolicySet, new: ir.PolicySet, first: bool = False,
+          only: frozenset[str] | None = None) -> DiffResult:
+    actions = [(a, p) for a, p in _polarities(old, new) if only is None or a in only]
     domains = _domains(old, new)
     eo, en = DecisionEncoder(old), DecisionEncoder(new)
     witness = new if uses_exact_time(new) or not uses_exact_time(old) else old  # realises times of day

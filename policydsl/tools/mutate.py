@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 
 from policydsl import ir
+from policydsl.ir import g3
 from policydsl.api import load_set
 from policydsl.check.diff import Difference, Incomparable, semantic_diff
 from policydsl.diagnostics import Diagnostic, Severity
@@ -47,6 +48,7 @@ class Mutant:
     description: str  # what was changed, in the author's words
     span: Span | None
     ps: ir.PolicySet = attrs.field(eq=False, repr=False)
+    actions: frozenset[str] | None = None  # the only actions whose decision it can change (None: any)
 
 
 @attrs.frozen
@@ -160,7 +162,8 @@ def mutants(ps: ir.PolicySet, origin: str) -> Iterator[Mutant]:
             rules = ps.rules[:i] + ((new,) if new is not None else ()) + ps.rules[i + 1:]
             return attrs.evolve(ps, rules=rules)
 
-        yield Mutant(f"rule `{r.name}` dropped", r.span, with_rule(None))
+        touched = reached(ps, r)
+        yield Mutant(f"rule `{r.name}` dropped", r.span, with_rule(None), touched)
         for j, e in enumerate(r.effects):
             steps = _STEPS[ps.action(e.action).polarity]
             at = steps.index(e.modality)
@@ -171,12 +174,21 @@ def mutants(ps: ir.PolicySet, origin: str) -> Iterator[Mutant]:
                 effects = r.effects[:j] + ((attrs.evolve(e, modality=modality),) if modality else ()) + r.effects[j + 1:]
                 yield Mutant(f"rule `{r.name}`: `{e.modality} {e.action}` {verb} to "
                              f"`{modality + ' ' + e.action if modality else 'no ' + e.action}`",
-                             e.span or r.span, with_rule(attrs.evolve(r, effects=effects)))
+                             e.span or r.span, with_rule(attrs.evolve(r, effects=effects)), touched)
         for what, changed in _negations(r.condition):
             yield Mutant(f"rule `{r.name}`: {what} negated in its condition", r.span,
-                         with_rule(attrs.evolve(r, condition=changed)))
+                         with_rule(attrs.evolve(r, condition=changed)), touched)
     yield from _param_mutants(ps, origin)
     yield from _period_mutants(ps, origin)
+
+
+def reached(ps: ir.PolicySet, rule: ir.Rule) -> frozenset[str]:
+    """The actions whose decision a change to `rule` alone can change: those it gives, those of the
+    rules it overrides, and (G3 counts stronger remedies) every action one of these covers."""
+    given = {e.action for e in rule.effects}
+    for name in rule.overrides:
+        given |= {e.action for r in ps.rules if r.name == name for e in r.effects}
+    return frozenset(a.name for a in ps.actions if given & set(g3.counted_with(ps, a.name)))
 
 
 def _param_mutants(ps: ir.PolicySet, origin: str) -> Iterator[Mutant]:
@@ -240,10 +252,10 @@ def killed(ps: ir.PolicySet, cases: Sequence[tuple[TestCase, Any]]) -> bool:
     return False
 
 
-def first_difference(ps: ir.PolicySet, mutant: ir.PolicySet) -> tuple[bool, Difference | None]:
+def first_difference(ps: ir.PolicySet, mutant: Mutant) -> tuple[bool, Difference | None]:
     """(equivalent, a difference): the mutant is equivalent when the exact diff finds none."""
     try:
-        result = semantic_diff(ps, mutant, first=True)
+        result = semantic_diff(ps, mutant.ps, first=True, actions=mutant.actions)
     except Incomparable:
         return False, None
     return result.status == "same", (result.differences[0] if result.differences else None)
@@ -276,7 +288,7 @@ def mutate_file(path: Path, baseline: str | Path | None = None) -> FileMutation:
         if killed(m.ps, cases):
             n_killed += 1
             continue
-        same, difference = first_difference(ps, m.ps)
+        same, difference = first_difference(ps, m)
         if same:
             n_equivalent += 1
         else:
