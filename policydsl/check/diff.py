@@ -56,9 +56,6 @@ class DiffResult:
     differences: tuple[Difference, ...]
     reason: str | None = None  # why the solver could not decide (status "undecided")
 
-    def directions(self, action: str) -> tuple[str, ...]:
-        return tuple(sorted({d.direction for d in self.differences if d.action == action}))
-
 
 class DecisionEncoder:
     """The modality a set's decision gives each action, after G3 for a merchant set, as formulas."""
@@ -211,9 +208,5 @@ def minimised(old: ir.PolicySet, new: ir.PolicySet, facts: dict[str, Any], actio
     return out
 
 
-def rank_name(modality: str | None) -> str:
-    return modality or "absent"
-
-
-__all__ = ["LESS", "MORE", "DecisionEncoder", "DiffResult", "Difference", "Incomparable", "comparable",
+__all__ = ["LESS", "MORE", "DecisionEncoder", "DiffResult", "Difference", "Incomparable", "comparable", "minimised",
            "modality_at", "semantic_diff"]

@@ -14,7 +14,7 @@ import attrs
 from policydsl import ir
 from policydsl.api import load_set, parse_file
 from policydsl.check import check_merchant
-from policydsl.check.diff import LESS, DiffResult, Incomparable, semantic_diff
+from policydsl.check.diff import LESS, MORE, DiffResult, Incomparable, semantic_diff
 from policydsl.diagnostics import Diagnostic, PolicyDslError, Severity, render_text, sorted_diagnostics, to_json_dict
 from policydsl.evaluate.facts import load_json, validate
 from policydsl.evaluate.interpreter import evaluate
@@ -106,9 +106,7 @@ class DiffReport:
         if self.diagnostics:
             out.append(render_text(sorted_diagnostics(self.diagnostics)))
         r = self.result
-        if r is None:
-            return "\n".join(out)
-        if r.status == "undecided":
+        if r is None or r.status == "undecided":  # the diagnostics say why
             return "\n".join(out)
         if r.status == "same":
             out.append(f"{self.old} and {self.new} decide every request alike")
@@ -116,7 +114,7 @@ class DiffReport:
             actions = list(dict.fromkeys(d.action for d in r.differences))
             out.append(f"{self.old} -> {self.new}: {len(actions)} action(s) decided differently")
             for action in actions:
-                for direction in (LESS, "more_favourable"):
+                for direction in (LESS, MORE):
                     here = [d for d in r.differences if d.action == action and d.direction == direction]
                     if here:
                         out.append(f"  {action}: {direction.replace('_', ' ')} to the buyer")
@@ -199,7 +197,7 @@ def replay_lines(old: ir.PolicySet, new: ir.PolicySet, lines: Iterable[tuple[int
             mo, mn = d_old.modality(action), d_new.modality(action)
             ro, rn = ir.modality_rank(polarity[action], mo), ir.modality_rank(polarity[action], mn)
             if ro != rn:
-                key = (action, LESS if rn < ro else "more_favourable")
+                key = (action, LESS if rn < ro else MORE)
                 totals[key] = totals.get(key, 0) + 1
                 kept = counts.setdefault(key, [])
                 if len(kept) < FIRST_LINES:
@@ -207,7 +205,7 @@ def replay_lines(old: ir.PolicySet, new: ir.PolicySet, lines: Iterable[tuple[int
                 differs = True
         changed += differs
     changes = tuple(ChangeCount(a, d, totals[a, d], tuple(counts[a, d]))
-                    for a in actions for d in (LESS, "more_favourable") if (a, d) in totals)
+                    for a in actions for d in (LESS, MORE) if (a, d) in totals)
     return Replay(name, read, changed, changes, tuple(errors))
 
 
