@@ -482,14 +482,16 @@ def _unified_diff(before: str, after: str, name: str) -> str:
 @click.argument("old", type=click.Path())
 @click.argument("new", type=click.Path())
 @click.option("--baseline", type=click.Path(), help="Platform policy for merchant files (default: by name).")
+@click.option("--old-baseline", type=click.Path(), help="Platform policy for a merchant OLD (default: --baseline).")
+@click.option("--new-baseline", type=click.Path(), help="Platform policy for a merchant NEW (default: --baseline).")
 @click.option("--facts", "facts_path", type=click.Path(allow_dash=True),
               help="A JSON Lines order history to decide with both sets; changed decisions are counted.")
 @click.option("--merchants", "merchants_dir", type=click.Path(),
               help="Re-check every merchant file in this directory against NEW as baseline.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Output for people or tools (docs/semantics.md §6).")
-def diff(old: str, new: str, baseline: str | None, facts_path: str | None, merchants_dir: str | None,
-         fmt: str) -> None:
+def diff(old: str, new: str, baseline: str | None, old_baseline: str | None, new_baseline: str | None,
+         facts_path: str | None, merchants_dir: str | None, fmt: str) -> None:
     """Where two versions of a policy decide differently, exactly: per action, less or more
     favourable to the buyer, each with a counterexample facts object.
 
@@ -497,10 +499,12 @@ def diff(old: str, new: str, baseline: str | None, facts_path: str | None, merch
     Example:
       policydsl diff old/after_sales.policy after_sales.policy --facts history.jsonl
       policydsl diff old/after_sales.policy after_sales.policy --merchants policies/merchants
+      policydsl diff shop.policy shop.policy --old-baseline old/after_sales.policy
     """
     from policydsl.tools.diffing import diff_files
 
-    report = diff_files(old, new, baseline=baseline, facts=facts_path, merchants=merchants_dir)
+    report = diff_files(old, new, baseline=baseline, facts=facts_path, merchants=merchants_dir,
+                        old_baseline=old_baseline, new_baseline=new_baseline)
     text = report.render_json() if fmt == "json" else report.render_text()
     if text:
         click.echo(text)

@@ -236,3 +236,17 @@ def test_a_file_that_does_not_load_exits_2(tmp_path: Path):
     broken = write(tmp_path, "broken.policy", "platform policy")
     result = diff(BASELINE_PATH, broken)
     assert result.exit_code == 2 and "error[PD1" in result.output
+
+
+def test_one_merchant_file_across_a_baseline_change(tmp_path: Path):
+    """The same merchant file, loaded once with the old baseline and once with a new one: only what
+    the new baseline changes (through G3 and the platform's rules) shows up."""
+    longer = write(tmp_path, "after_sales.policy", edit_baseline(QUALITY, QUALITY.replace("15", "40")))
+    shop = MERCHANTS / "fruit_shop.policy"
+    result = diff(shop, shop, "--new-baseline", longer, "--format", "json")
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert any(d["action"] == "accept_request" and d["direction"] == MORE for d in report["differences"])
+    for d in report["differences"]:
+        assert policydsl.load(shop).decide(d["counterexample"]).modality(d["action"]) == d["old"]
+        assert policydsl.load(shop, baseline=longer).decide(d["counterexample"]).modality(d["action"]) == d["new"]

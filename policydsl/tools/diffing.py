@@ -237,10 +237,12 @@ def recheck_merchants(old_path: str | Path, old: ir.PolicySet, new_path: str | P
 
 
 def diff_files(old_path: str | Path, new_path: str | Path, *, baseline: str | Path | None = None,
-               facts: str | None = None, merchants: str | Path | None = None) -> DiffReport:
-    """`policydsl diff OLD NEW [--facts F] [--merchants DIR]`."""
-    old, d_old = load_side(old_path, baseline)
-    new, d_new = load_side(new_path, baseline)
+               facts: str | None = None, merchants: str | Path | None = None,
+               old_baseline: str | Path | None = None, new_baseline: str | Path | None = None) -> DiffReport:
+    """`policydsl diff OLD NEW [--facts F] [--merchants DIR]`. A merchant file on either side is
+    loaded with its own baseline: `old_baseline`/`new_baseline`, else `baseline`, else by name."""
+    old, d_old = load_side(old_path, old_baseline or baseline)
+    new, d_new = load_side(new_path, new_baseline or baseline)
     names = (str(old_path), str(new_path))
     if old is None or new is None:
         return DiffReport(*names, None, tuple(d_old + d_new))
