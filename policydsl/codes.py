@@ -229,6 +229,34 @@ CODES: dict[str, CodeDoc] = {
         'a fact or group is given more than once (a duplicate JSON key)',
         '`{"order": {"category": "books", "category": "apparel", …}}`',
         'Give each fact once; JSON readers disagree on which copy counts, so policydsl does not pick one.'),
+    # semantic diff and mutation testing
+    'PD501': CodeDoc(
+        'warning: a mutant of the policy survives its in-file tests',
+        '`policydsl test --mutate shop.policy` where no test fails when `must reopen_after_sales` becomes `should`',
+        'Add a `test` block whose expectation the change breaks (the message says what was changed), or drop '
+        'the part no decision depends on.'),
+    'PD502': CodeDoc(
+        'two policy sets cannot be compared: they read different facts',
+        '`policydsl diff old.policy new.policy` where `new.policy` declares a fact `order.region` that '
+        '`old.policy` lacks',
+        'Diff versions of one policy that declare the same facts, orderings, `now` and time zone.'),
+    'PD503': CodeDoc(
+        'the diff cannot be decided (outside the decidable fragment)',
+        '`policydsl diff` on a policy with `period express = order.failed_repairs hours after order.signed_at`',
+        'Give the period a fixed length or a parameter; every other construct is decided exactly.'),
+    'PD504': CodeDoc(
+        '`diff --merchants` needs a platform policy as NEW',
+        '`policydsl diff a.policy shop.policy --merchants policies/merchants` with a merchant `shop.policy`',
+        'Give the new platform baseline as NEW.'),
+    'PD505': CodeDoc(
+        'the mutation score is below `--min-score`',
+        '`policydsl test --mutate shop.policy --min-score 100` with one surviving mutant',
+        'Add tests that kill the surviving mutants (PD501), or lower `--min-score`.'),
+    'PD506': CodeDoc(
+        'mutation testing needs the file\'s own tests to pass',
+        '`policydsl test --mutate shop.policy` where a `test` block of `shop.policy` fails',
+        'Run `policydsl test` and fix the failing tests first; a mutant is killed only by a test that passes '
+        'on the file itself.'),
     # partial decisions and `why` (exact, solver-decided; the bounds of the search)
     'PD520': CodeDoc(
         'warning: a month or year period counts from an unknown timestamp, so month lengths are only bounded',

@@ -329,6 +329,44 @@ def test_test_command_with_a_good_and_a_broken_file(tmp_path):
 
 # ---- explain and the error-code documentation ---------------------------------------------------------
 
+# ---- diff and test --mutate (tests/test_diff.py and tests/test_mutate.py hold the rest) -------------
+
+QUALITY_PARAM = "param quality_days = 15 days may only increase"
+
+
+def test_diff_exit_codes_and_errors(tmp_path):
+    same = write(tmp_path, "same.policy", BASELINE_TEXT)
+    assert run_cli("diff", str(BASELINE_PATH), str(same)).exit_code == 0
+    shorter = write(tmp_path, "shorter.policy", edit_baseline(QUALITY_PARAM, QUALITY_PARAM.replace("15", "10")))
+    assert run_cli("diff", str(BASELINE_PATH), str(shorter)).exit_code == 1
+    other_facts = write(tmp_path, "facts.policy", edit_baseline(
+        "fact negotiation.stage: negotiation_stage",
+        "fact negotiation.stage: negotiation_stage\nfact order.gift: bool? may be omitted"))
+    result = run_cli("diff", str(BASELINE_PATH), str(other_facts))
+    assert result.exit_code == 2 and "error[PD502]" in result.output
+    merchant = write(tmp_path, "m.policy", MERCHANT_HEADER)
+    result = run_cli("diff", str(BASELINE_PATH), str(merchant), "--merchants", str(tmp_path))
+    assert result.exit_code == 2 and "error[PD504]" in result.output
+    quick = write(tmp_path, "quick.policy", MERCHANT_HEADER + 'clause M1 "quick"\n'
+                  "period quick cites M1 = order.failed_repairs hours after order.signed_at\n"
+                  "rule quick_reopen cites M1\n  when within quick\n  then must reopen_after_sales\n")
+    result = run_cli("diff", str(quick), str(quick))
+    assert result.exit_code == 2 and "error[PD503]" in result.output
+
+
+def test_mutation_testing_codes(tmp_path):
+    shop = MERCHANT_HEADER + (
+        'clause M1 "late apparel defects are reopened for 60 days"\n'
+        "period late_defects cites M1 = 60 days from the day after order.signed_at\n"
+        "rule late_defect cites M1\n  when order.category == apparel and within late_defects\n"
+        "  then must reopen_after_sales\n"
+        'test "reopened"\n  given base { order.category: apparel }\n  expect {expect} reopen_after_sales\n')
+    result = run_cli("test", "--mutate", str(write(tmp_path, "weak.policy", shop.replace("{expect}", "must"))))
+    assert result.exit_code == 1 and "warning[PD501]" in result.output and "error[PD505]" in result.output
+    result = run_cli("test", "--mutate", str(write(tmp_path, "failing.policy", shop.replace("{expect}", "no"))))
+    assert result.exit_code == 2 and "error[PD506]" in result.output
+
+
 def test_explain_pd201():
     result = run_cli("explain", "PD201")
     assert result.exit_code == 0

@@ -1,5 +1,5 @@
 """The `policydsl` command group and the installed entry point; the commands live beside it
-(authoring.py: check, test, fmt, explain; deciding.py: eval, why; building.py: compile, lsp)."""
+(authoring.py: check, test, fmt, diff, explain; deciding.py: eval, why; building.py: compile, lsp)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Authoring and CI: `check`, `test`, `fmt`, `explain`."""
+"""Authoring and CI: `check`, `test` (and `test --mutate`), `fmt`, `diff`, `explain`."""
 
 from __future__ import annotations
 
@@ -83,20 +83,32 @@ def write_sarif(path: str, diags: list[Diagnostic], baseline: str | None) -> Non
 @click.option("-v", "--verbose", is_flag=True, help="List every test, not only failures.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "junit", "github"]), default="text",
               show_default=True, help="Output for people, tools, CI test reports (JUnit XML), or GitHub annotations.")
-def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str) -> None:
+@click.option("--mutate", is_flag=True, help="Mutation testing: run mutants of each file against its tests.")
+@click.option("--min-score", type=click.FloatRange(0, 100), default=100.0, show_default=True,
+              help="With --mutate: exit 1 when a file's mutation score (percent) is below this.")
+def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str, mutate: bool, min_score: float) -> None:
     """Run the `test` blocks of policy files and report clause coverage.
 
-    Each file is tested as its own policy set (a merchant file with its baseline).
+    Each file is tested as its own policy set (a merchant file with its baseline). With
+    --mutate, mutants of each file (a rule dropped, an effect one modality step weaker or
+    stronger, a period or parameter one day shorter or longer, an atom of a condition
+    negated, an `unless` dropped) run against its tests; each surviving mutant is a PD501
+    warning, and mutants the exact diff proves equivalent are not counted.
 
     \b
     Example:
       policydsl test policies/
       policydsl test policies/ --format junit > policydsl-tests.xml
+      policydsl test --mutate policies/merchants/fruit_shop.policy
     """
     from policydsl.tools.testing import run_files_tests
 
+    if mutate and fmt != "text":
+        raise click.UsageError("--mutate reports in text only (each surviving mutant is a PD501 diagnostic)")
     paths, problems = policy_files(files)
     echo_diagnostics(problems)  # stderr, in every format
+    if mutate:
+        sys.exit(ExitCode.ERROR if problems else mutation_run(paths, baseline, min_score))
     run = run_files_tests(paths, baseline)
     if fmt != "text":
         from policydsl.report.testrun import render_test_github, render_test_json, render_test_junit
@@ -132,6 +144,27 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str) 
     elif paths:
         click.echo(passed)
     sys.exit(ExitCode.ERROR if problems else ExitCode(run.exit_code))
+
+
+def mutation_run(paths: list[Path], baseline: str | None, min_score: float) -> int:
+    """`test --mutate`: each file's score and surviving mutants; the exit code."""
+    from policydsl.tools.mutate import mutate_files, score_diagnostic
+
+    code = ExitCode.OK
+    for f in mutate_files(paths, baseline):
+        if f.diagnostics:
+            echo_diagnostics(list(f.diagnostics))
+            click.echo(f"{f.path}: not mutated, the file failed to load or its tests fail")
+            code = ExitCode.ERROR
+            continue
+        echo_diagnostics(f.survivor_diagnostics(), err=False)
+        click.echo(f"{f.path}: mutation score {f.score:.1f}% ({f.killed} killed of {f.counted}; "
+                   f"{len(f.survivors)} survived; {f.equivalent} equivalent, not counted; {f.total} mutants)")
+        low = score_diagnostic(f, min_score)
+        if low is not None:
+            echo_diagnostics([low], err=False)
+            code = max(code, ExitCode.VIOLATIONS)
+    return code
 
 
 # ---- fmt --------------------------------------------------------------------------------
@@ -210,6 +243,43 @@ def _unified_diff(before: str, after: str, name: str) -> str:
 
     return "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
                                         fromfile=name, tofile=f"{name} (formatted)"))
+
+
+# ---- diff --------------------------------------------------------------------------------
+
+@main.command("diff")
+@click.argument("old", type=click.Path())
+@click.argument("new", type=click.Path())
+@click.option("--baseline", type=click.Path(), help="Platform policy for merchant files (default: by name).")
+@click.option("--old-baseline", type=click.Path(), help="Platform policy for a merchant OLD (default: --baseline).")
+@click.option("--new-baseline", type=click.Path(), help="Platform policy for a merchant NEW (default: --baseline).")
+@click.option("--facts", "facts_path", type=click.Path(allow_dash=True),
+              help="A JSON Lines order history to decide with both sets; changed decisions are counted.")
+@click.option("--merchants", "merchants_dir", type=click.Path(),
+              help="Re-check every merchant file in this directory against NEW as baseline.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Output for people or tools (docs/semantics.md, the semantic diff).")
+def diff(old: str, new: str, baseline: str | None, old_baseline: str | None, new_baseline: str | None,
+         facts_path: str | None, merchants_dir: str | None, fmt: str) -> None:
+    """Where two versions of a policy decide differently, exactly: per action, less or more
+    favourable to the buyer, each with a counterexample facts object.
+
+    Exit 0 when the two never decide differently, 1 when they do, 2 on errors.
+
+    \b
+    Example:
+      policydsl diff old/after_sales.policy after_sales.policy --facts history.jsonl
+      policydsl diff old/after_sales.policy after_sales.policy --merchants policies/merchants
+      policydsl diff shop.policy shop.policy --old-baseline old/after_sales.policy
+    """
+    from policydsl.tools.diffing import diff_files
+
+    report = diff_files(old, new, baseline=baseline, facts=facts_path, merchants=merchants_dir,
+                        old_baseline=old_baseline, new_baseline=new_baseline)
+    text = report.render_json() if fmt == "json" else report.render_text()
+    if text:
+        click.echo(text)
+    sys.exit(report.exit_code)
 
 
 # ---- explain ----------------------------------------------------------------------------

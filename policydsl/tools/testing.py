@@ -49,8 +49,13 @@ def run_test(ps: ir.PolicySet, case: TestCase) -> TestResult:
                           tuple(f"invalid test facts: [{d.code}] {d.message}" for d in exc.diagnostics))
     decision = evaluate(ps, facts)
     fired = tuple(r.name for r in outcome(ps, facts).fired)
-    failures = [f for e in case.expectations if (f := _check(e, decision)) is not None]
+    failures = expectation_failures(case, decision)
     return TestResult(case.title, case.span, tuple(failures), decision, fired)
+
+
+def expectation_failures(case: TestCase, decision: Decision) -> list[str]:
+    """What of the test's expectations `decision` does not meet (empty: the test passes)."""
+    return [f for e in case.expectations if (f := _check(e, decision)) is not None]
 
 
 def _check(e: ast.Expectation, d: Decision) -> str | None:
