@@ -833,3 +833,56 @@ def test_constant_conditions_in_the_ir(tmp_path: Path, engine: str) -> None:
     decision = policy.decide({"order": {"paid_at": PAID, "signed_at": "2026-10-02T09:00:00+08:00"},
                               "request": {"at": "2026-10-02T00:00:00+08:00"}})  # inside `reply`
     assert [(a.action, a.modality) for a in decision.actions] == [("chase", "should")]
+
+
+# ---- every comparison, and several rules giving one action (from mutation testing) -------------------
+
+COMPARISONS = """platform policy "ops" version "1"
+timezone "+08:00"
+now request.at
+clause G1 "the first clause"
+clause G2 "the second clause"
+fact order.extensions_used: count
+fact request.at: timestamp
+action lt: pro_buyer
+action le: pro_buyer
+action eq: pro_buyer
+action ne: pro_buyer
+action ge: pro_buyer
+action gt: pro_buyer
+action help: pro_buyer
+action refuse: pro_merchant
+rule r_lt cites G1 when order.extensions_used < 2 then must lt
+rule r_le cites G1 when order.extensions_used <= 2 then must le
+rule r_eq cites G1 when order.extensions_used == 2 then must eq
+rule r_ne cites G1 when order.extensions_used != 2 then must ne
+rule r_ge cites G1 when order.extensions_used >= 2 then must ge
+rule r_gt cites G1 when order.extensions_used > 2 then must gt
+rule help_a cites G1 when order.extensions_used >= 1 then should help, may refuse
+rule help_b cites G2 when order.extensions_used >= 2 then must help, must_not refuse
+rule help_c cites G1 when order.extensions_used >= 3 then must help, must refuse
+"""
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_every_comparison_at_both_sides_of_its_bound_and_the_strongest_effect_wins(tmp_path: Path,
+                                                                                  engine: str) -> None:
+    """Each operator below, at and above its bound. When several rules give one action, the
+    modality most favourable to the buyer wins (for a pro-merchant action, `must_not`), and it
+    cites the rules that gave that modality, in order; the weaker rules' clauses are not cited."""
+    path = tmp_path / "ops.policy"
+    path.write_text(COMPARISONS, encoding="utf-8")
+    policy = load(path, engine=engine)
+
+    def decide(used: int) -> dict[str, tuple[str, tuple[str, ...]]]:
+        return actions(policy.decide({"order": {"extensions_used": used}, "request": {"at": PAID}}))
+
+    held = {used: sorted(a for a, (m, _) in decide(used).items() if m == "must" and len(a) == 2)
+            for used in (1, 2, 3)}
+    assert held == {1: ["le", "lt", "ne"], 2: ["eq", "ge", "le"], 3: ["ge", "gt", "ne"]}
+    assert {a: decide(1)[a] for a in ("help", "refuse")} == {"help": ("should", ("G1",)), "refuse": ("may", ("G1",))}
+    assert {a: decide(2)[a] for a in ("help", "refuse")} == {"help": ("must", ("G2",)),
+                                                            "refuse": ("must_not", ("G2",))}
+    # help_b and help_c both give `must help`: both cite it; help_c's `must refuse` loses to `must_not`
+    assert {a: decide(3)[a] for a in ("help", "refuse")} == {"help": ("must", ("G2", "G1")),
+                                                            "refuse": ("must_not", ("G2",))}
