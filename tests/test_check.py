@@ -259,7 +259,8 @@ def test_json_output_fields():
                 assert v["clause"]
 
 
-def test_sarif_output_shape():
+def test_sarif_output_shape(monkeypatch):
+    monkeypatch.chdir(MERCHANTS.parent.parent)  # the checkout: %SRCROOT%
     path = MERCHANTS / "rejected" / "narrowed_must_condition.policy"
     result = run("check", path, "--format", "sarif")
     assert result.exit_code == 1
@@ -273,7 +274,9 @@ def test_sarif_output_shape():
     for r in run0["results"]:
         assert r["ruleId"].startswith("PD") and r["level"] in ("error", "warning", "note")
         loc = r["locations"][0]["physicalLocation"]
-        assert loc["artifactLocation"]["uri"] == str(path)
+        # relative to the checkout (the working directory) under %SRCROOT%, as code scanning expects
+        assert loc["artifactLocation"] == {"uri": path.resolve().relative_to(Path.cwd().resolve()).as_posix(),
+                                           "uriBaseId": "%SRCROOT%"}
         assert loc["region"]["startLine"] >= 1 and loc["region"]["startColumn"] >= 1
         assert r["message"]["text"]
 
