@@ -289,7 +289,7 @@ def test_github_output_lines():
     assert lines
     for line in lines:
         assert line.startswith("::error file="), line
-        assert re.match(r"^::error file=[^,]+,line=\d+,col=\d+,endLine=\d+,title=PD30\d::", line), line
+        assert re.match(r"^::error file=[^,]+,line=\d+,col=\d+,endLine=\d+,endColumn=\d+,title=PD30\d::", line), line
 
 
 def test_valid_file_github_and_json_output():
