@@ -16,6 +16,18 @@ MERCHANTS = sorted((ROOT / "policies" / "merchants").glob("*.policy"))  # the ex
 #: UTC offsets (minutes) the time helpers and hostile policy sets are tried at.
 OFFSETS = st.sampled_from([480, 0, -300, 345, -720, 840, 1439, -1439])
 
+#: A merchant promise over an hour-precise period (partial decisions and `why` give times of day).
+QUICK_EXCHANGE = '''merchant policy "quick-exchange" version "1" extends "wechat-channels-after-sales"
+
+clause M1 "An exchange within 36 hours of signing"
+
+period quick cites M1 = 36 hours after order.signed_at
+
+rule quick_exchange cites M1
+  when within quick
+  then must offer_exchange
+'''
+
 
 def mentions(cond: ir.Cond, period: str) -> bool:
     """Whether `cond` tests period `period` (`within` or `expired`)."""

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 import policydsl
 from policydsl.check import partial as partial_module
 from core_helpers import BASELINE_PATH, ROOT, run_cli
+from policy_sets import QUICK_EXCHANGE
 
 LATE_QUALITY = json.loads((ROOT / "examples" / "facts" / "late-quality-claim.json").read_text(encoding="utf-8"))
 REJECTED = ROOT / "policies" / "merchants" / "rejected" / "weakened_must_to_should.policy"
@@ -281,7 +282,6 @@ def test_help_mentions_partial():
     assert "--partial" in out.stdout
 
 
-
 # ---- random requests with random facts left out: the request itself is one completion ---------------
 
 from facts_strategies import valid_facts  # noqa: E402
@@ -307,21 +307,9 @@ def test_a_request_with_facts_left_out_is_one_of_its_completions(baseline, facts
         assert {a: modalities(baseline.decide(p.witness)).get(a) for a, _ in p.actions} == dict(p.actions)
 
 
-QUICK = '''merchant policy "quick-exchange" version "1" extends "wechat-channels-after-sales"
-
-clause M1 "An exchange within 36 hours of signing"
-
-period quick cites M1 = 36 hours after order.signed_at
-
-rule quick_exchange cites M1
-  when within quick
-  then must offer_exchange
-'''
-
-
 def test_an_hour_precise_period_conditions_give_the_time_of_day(tmp_path):
     path = tmp_path / "quick.policy"
-    path.write_text(QUICK, encoding="utf-8")
+    path.write_text(QUICK_EXCHANGE, encoding="utf-8")
     policy = policydsl.load(path, engine="interpreter")
     result = policy.partial(without(LATE_QUALITY, "request.at"))
     exchange = [p for p in result.possible if dict(p.actions).get("offer_exchange") == "must"]

@@ -12,6 +12,7 @@ import pytest
 
 import policydsl
 from policydsl.check import whatif
+from policy_sets import QUICK_EXCHANGE
 from core_helpers import BASELINE_PATH, ROOT, run_cli
 
 LATE_QUALITY = json.loads((ROOT / "examples" / "facts" / "late-quality-claim.json").read_text(encoding="utf-8"))
@@ -219,21 +220,10 @@ def test_random_why_answers_replay(baseline, facts, action, modality, negate):
 
 # ---- hour-precise periods: the nearest instant to the microsecond --------------------------------------
 
-QUICK = '''merchant policy "quick-exchange" version "1" extends "wechat-channels-after-sales"
-
-clause M1 "An exchange within 36 hours of signing"
-
-period quick cites M1 = 36 hours after order.signed_at
-
-rule quick_exchange cites M1
-  when within quick
-  then must offer_exchange
-'''
-
 
 def test_an_hour_precise_period_gives_the_nearest_microsecond(tmp_path):
     path = tmp_path / "quick.policy"
-    path.write_text(QUICK, encoding="utf-8")
+    path.write_text(QUICK_EXCHANGE, encoding="utf-8")
     policy = policydsl.load(path, engine="interpreter")
     result = policy.why(LATE_QUALITY, "offer_exchange", "must")
     changed = {c.fact: c for a in result.alternatives for c in a.changes if c.nearest}

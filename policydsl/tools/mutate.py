@@ -28,14 +28,13 @@ import attrs
 
 from policydsl import ir
 from policydsl.ir import g3
-from policydsl.api import load_set
 from policydsl.check.diff import Difference, Incomparable, semantic_diff
 from policydsl.diagnostics import Diagnostic, Severity
 from policydsl.evaluate.facts import FactsInputError, validate
 from policydsl.evaluate.interpreter import evaluate
 from policydsl.semantics import TestCase
 from policydsl.source import Span
-from policydsl.tools.testing import expectation_failures
+from policydsl.tools.testing import expectation_failures, load_own_tests
 
 _STEPS: dict[str, tuple[str | None, ...]] = {  # modalities, least favourable to the buyer first
     "pro_buyer": ("must_not", None, "may", "should", "must"),
@@ -262,16 +261,12 @@ def first_difference(ps: ir.PolicySet, mutant: Mutant) -> tuple[bool, Difference
 
 
 def mutate_file(path: Path, baseline: str | Path | None = None) -> FileMutation:
-    result = load_set([path], baseline)
-    errors = [d for d in result.diagnostics if d.is_error]
-    if errors or result.analysis is None or result.policy_set is None:
-        return FileMutation(path, tuple(errors or result.diagnostics))
-    ps = result.policy_set
-    origin = ir.MERCHANT if ps.merchant else ir.PLATFORM
+    own = load_own_tests(path, baseline)
+    if own.ps is None:
+        return FileMutation(path, own.diagnostics)
+    ps, origin = own.ps, own.origin
     cases = []
-    for case in result.analysis.tests:
-        if case.origin != origin:
-            continue
+    for case in own.cases:
         try:
             cases.append((case, validate(case.facts, ps)))
         except FactsInputError as exc:

@@ -170,15 +170,35 @@ class TestRun:
         return 2 if self.not_loaded else 1 if self.failed else 0
 
 
-def run_file_tests(path: Path, baseline: str | Path | None = None) -> FileTests:
-    """Load `path` as its own policy set and run its own tests (a merchant file's, not its baseline's)."""
+@attrs.frozen
+class OwnTests:
+    """A file loaded as its own policy set with its own test blocks (a merchant file's, not its
+    baseline's), or the diagnostics that stopped it from loading."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    ps: ir.PolicySet | None = None
+    origin: str = ir.PLATFORM
+    cases: tuple[TestCase, ...] = ()
+
+
+def load_own_tests(path: Path, baseline: str | Path | None = None) -> OwnTests:
+    """Load `path` as its own policy set, with the test blocks it declares itself."""
     result = load_set([path], baseline)
     errors = [d for d in result.diagnostics if d.is_error]
     if errors or result.analysis is None or result.policy_set is None:
-        return FileTests(path, tuple(errors or result.diagnostics))
+        return OwnTests(tuple(errors or result.diagnostics))
     ps = result.policy_set
     origin = ir.MERCHANT if ps.merchant else ir.PLATFORM
-    results = tuple(run_test(ps, c) for c in result.analysis.tests if c.origin == origin)
+    return OwnTests((), ps, origin, tuple(c for c in result.analysis.tests if c.origin == origin))
+
+
+def run_file_tests(path: Path, baseline: str | Path | None = None) -> FileTests:
+    """Load `path` as its own policy set and run its own tests (a merchant file's, not its baseline's)."""
+    own = load_own_tests(path, baseline)
+    if own.ps is None:
+        return FileTests(path, own.diagnostics)
+    ps, origin = own.ps, own.origin
+    results = tuple(run_test(ps, c) for c in own.cases)
     cov = coverage(ps, results)
     mine = {r.name for r in ps.rules if r.source == origin}
     return FileTests(path, (), results, cov, origin == ir.PLATFORM,
