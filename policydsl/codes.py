@@ -270,9 +270,11 @@ CODES: dict[str, CodeDoc] = {
         '`eval --partial` with most facts left out, where more than 32 decisions are possible',
         'Give more of the facts; what is listed is exact, but the list is not complete.'),
     'PD522': CodeDoc(
-        'unknown action in `policydsl why --action`',
-        '`policydsl why after_sales.policy --facts f.json --action accept --modality must`',
-        'Name an action the policy set declares (the hint names the nearest).'),
+        'unknown action or modality in `policydsl why` (or `PolicySet.why`)',
+        '`policydsl why after_sales.policy --facts f.json --action accept --modality must`; '
+        '`policy.why(facts, "accept_request", "always")`',
+        'Name an action the policy set declares (the hint names the nearest) and one of must, should, may, '
+        'must_not.'),
     'PD523': CodeDoc(
         'partial decisions or `why` cannot be decided for this policy set (outside the decidable fragment)',
         '`eval --partial` on a merchant set with `period express = order.failed_repairs hours after '

@@ -637,6 +637,8 @@ def test_an_idle_effect_gets_pd309_and_deny_warnings_fails_ci(tmp_path: Path):
     assert run("check", path).exit_code == 0
     denied = run("check", "--deny-warnings", path)
     assert denied.exit_code == 1 and "warning[PD309]" in denied.output
+    assert "checked 1 file(s): failed (--deny-warnings), 0 error(s), 1 warning(s)" in denied.output
+    assert "checked 1 file(s): ok, 0 error(s), 1 warning(s)" in run("check", path).output
 
 
 @pytest.mark.parametrize("engine", ["interpreter", "compiled"])

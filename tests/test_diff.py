@@ -250,3 +250,20 @@ def test_one_merchant_file_across_a_baseline_change(tmp_path: Path):
     for d in report["differences"]:
         assert policydsl.load(shop).decide(d["counterexample"]).modality(d["action"]) == d["old"]
         assert policydsl.load(shop, baseline=longer).decide(d["counterexample"]).modality(d["action"]) == d["new"]
+
+
+def test_a_mistyped_facts_or_merchants_path_stops_before_the_diff(tmp_path: Path):
+    """`--facts` that names no file, or `--merchants` that names a file or nothing: PD001 saying which,
+    status `error`, exit 2, and no diff computed (none is printed)."""
+    base = str(BASELINE_PATH)
+    shop = str(ROOT / "policies" / "merchants" / "fruit_shop.policy")
+    cases = [(["--facts", str(tmp_path / "nope.jsonl")], "no such file", "--facts takes a JSON Lines"),
+             (["--merchants", shop], "is a file, not a directory", "--merchants takes a directory"),
+             (["--merchants", str(tmp_path / "gone")], "no such directory", "--merchants takes a directory")]
+    for extra, said, hint in cases:
+        result = run_cli("diff", base, base, *extra, "--format", "json")
+        assert_no_traceback(result)
+        doc = json.loads(result.stdout)
+        assert result.exit_code == 2 and doc["status"] == "error" and doc["differences"] == []
+        (d,) = doc["diagnostics"]
+        assert d["code"] == "PD001" and said in d["message"] and hint in d["hint"], d

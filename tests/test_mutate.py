@@ -161,3 +161,8 @@ def test_a_rule_mutant_changes_only_the_actions_it_reaches(path: Path, origin: s
     assert len(sampled) >= 5
     for m in sampled:
         assert {d.action for d in semantic_diff(ps, m.ps).differences} <= m.actions, m.description
+
+
+def test_min_score_without_mutate_is_a_usage_error():
+    result = run_cli("test", str(BASELINE_PATH), "--min-score", "50")
+    assert result.exit_code == 2 and "--min-score is the least mutation score: use it with --mutate" in result.output

@@ -248,3 +248,19 @@ def test_not_on_an_absent_action_asks_for_it_at_all(baseline):
     for alt in result.alternatives:
         assert baseline.decide(alt.facts).modality("offer_repair") is not None
         replay(baseline, LATE_APPAREL, alt)
+
+
+def test_why_errors_in_the_json_form_and_one_request_only(tmp_path):
+    """With --format json, a mistake is a JSON document too (status `error`, the diagnostics); a JSON
+    Lines batch is refused with a hint, and a modality that does not exist is PD522 in the library."""
+    result = run_cli("why", str(BASELINE_PATH), "--facts", str(ROOT / "examples" / "facts" / "late-apparel-return.json"),
+                     "--action", "accept_requst", "--modality", "must", "--format", "json")
+    doc = json.loads(result.stdout)
+    assert result.exit_code == 2 and doc["status"] == "error"
+    assert [(d["code"], d["hint"]) for d in doc["diagnostics"]] == [("PD522", "did you mean `accept_request`?")]
+    batch = run_cli("why", str(BASELINE_PATH), "--facts", str(ROOT / "examples" / "facts" / "batch.jsonl"),
+                    "--action", "accept_request", "--modality", "must")
+    assert batch.exit_code == 2 and "error[PD401]" in batch.stderr and "decides one request" in batch.stderr
+    with pytest.raises(policydsl.PolicyDslError) as info:
+        policydsl.load(BASELINE_PATH).why(LATE_QUALITY, "accept_request", "always")
+    assert [d.code for d in info.value.diagnostics] == ["PD522"]

@@ -139,6 +139,10 @@ def _show(value: Any) -> str:
     return "null" if value is None else "true" if value is True else "false" if value is False else str(value)
 
 
+#: The modalities `why` may aim at (None with `negate`: lose the modality the action has now).
+MODALITIES = ("must", "should", "may", "must_not", None)
+
+
 def why(ps: ir.PolicySet, data: Any, action: str, modality: str | None, negate: bool = False,
         source: Source | None = None) -> WhyResult:
     """The smallest changes to `data` (complete facts) under which `action` gets `modality` (with
@@ -150,6 +154,9 @@ def why(ps: ir.PolicySet, data: Any, action: str, modality: str | None, negate: 
         raise PolicyDslError([Diagnostic(code="PD522", message=f"unknown action `{action}`",
                                          hint=f"did you mean `{close[0]}`?" if close else
                                          f"actions: {', '.join(names)}")])
+    if modality not in MODALITIES:
+        raise PolicyDslError([Diagnostic(code="PD522", message=f"unknown modality `{modality}`",
+                                         hint="a modality is one of must, should, may, must_not")])
     values = validate(data, ps, source)
     raw = flatten(data)
     now = decide(ps, data).get(action)

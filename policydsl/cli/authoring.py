@@ -59,7 +59,7 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings:
             echo_text(diags)
         n_err = sum(1 for d in diags if d.is_error)
         n_warn = len(diags) - n_err
-        status = "ok" if n_err == 0 else "failed"
+        status = "failed" if n_err else "failed (--deny-warnings)" if n_warn and deny_warnings else "ok"
         click.echo(f"{'' if not diags else chr(10)}checked {len(report.files)} file(s): {status}, "
                    f"{n_err} error(s), {n_warn} warning(s)")
     sys.exit(report.exit_code_with(deny_warnings=deny_warnings))
@@ -105,6 +105,9 @@ def test(files: tuple[str, ...], baseline: str | None, verbose: bool, fmt: str, 
 
     if mutate and fmt != "text":
         raise click.UsageError("--mutate reports in text only (each surviving mutant is a PD501 diagnostic)")
+    given = click.get_current_context().get_parameter_source("min_score")
+    if not mutate and given is not click.core.ParameterSource.DEFAULT:
+        raise click.UsageError("--min-score is the least mutation score: use it with --mutate")
     paths, problems = policy_files(files)
     echo_diagnostics(problems)  # stderr, in every format
     if mutate:

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -18,6 +18,7 @@ from policydsl.diagnostics import Diagnostic, PolicyDslError
 
 if TYPE_CHECKING:
     from policydsl.api import PolicySet
+    from policydsl.source import Source
     from policydsl.tools.batch import Numbered
 
 
@@ -61,7 +62,7 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
             raise click.UsageError("--partial decides one request; give a file holding one JSON object")
     policy = load_policy(files, baseline, engine)
     if partial:
-        sys.exit(eval_partial(policy, read_facts_text(facts_path, name), name, explain, pretty))
+        sys.exit(eval_partial(policy, facts_path, name, explain, pretty))
     try:
         with open_facts(facts_path) as stream:
             if named_json_lines(facts_path):  # streamed: constant memory
@@ -127,42 +128,42 @@ def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: 
     return ExitCode.OK
 
 
-def read_facts_text(facts_path: str, name: str) -> str:
-    """The text of one facts file (or stdin); exit 2 with PD001/PD401 when it cannot be read."""
-    from policydsl.tools.batch import not_utf8, open_facts
+def read_request(facts_path: str, name: str, command: str) -> tuple[Any, Source]:
+    """The parsed facts JSON of one request (a file or stdin) and its Source. Raises PolicyDslError
+    (PD001 unreadable, PD401 not UTF-8, not JSON, or a JSON Lines batch where one request is needed)."""
+    from policydsl.evaluate.facts import load_json
+    from policydsl.source import Source
+    from policydsl.tools.batch import is_json_lines, named_json_lines, not_utf8, open_facts
 
+    one_request = f"`{command}` decides one request: give a file holding one JSON object"
+    if named_json_lines(facts_path):
+        raise PolicyDslError([Diagnostic(code="PD401", message=f"`{name}` is JSON Lines (a batch)", hint=one_request)])
     try:
         with open_facts(facts_path) as stream:
             text = stream.read()
     except OSError as exc:
-        echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
-        sys.exit(ExitCode.ERROR)
+        raise PolicyDslError([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")]) from None
     except UnicodeDecodeError:
         text = "\udcff"
     if not_utf8(text):
-        echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text", hint="save the facts as UTF-8")])
-        sys.exit(ExitCode.ERROR)
-    return text
-
-
-def facts_of(text: str, name: str):
-    """(the parsed facts JSON, its Source); exit 2 on a PD401 syntax error."""
-    from policydsl.evaluate.facts import load_json
-    from policydsl.source import Source
-
-    source = Source(name, text)
+        raise PolicyDslError([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text",
+                                         hint="save the facts as UTF-8")])
     try:
-        return load_json(text, source), source
-    except PolicyDslError as exc:
-        echo_diagnostics(list(exc.diagnostics))
-        sys.exit(ExitCode.ERROR)
+        batch = is_json_lines(name, text)
+    except (ValueError, RecursionError):  # not JSON at all: load_json below says where
+        batch = False
+    if batch:
+        raise PolicyDslError([Diagnostic(code="PD401", message=f"`{name}` holds JSON Lines (a batch)",
+                                         hint=one_request)])
+    source = Source(name, text)
+    return load_json(text, source), source
 
 
-def eval_partial(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
+def eval_partial(policy: PolicySet, facts_path: str, name: str, explain: bool, pretty: bool) -> int:
     import json
 
-    data, source = facts_of(text, name)
     try:
+        data, source = read_request(facts_path, name, "eval --partial")
         result = policy.partial(data, source)
     except PolicyDslError as exc:
         echo_diagnostics(list(exc.diagnostics))
@@ -210,16 +211,26 @@ def why_(files: tuple[str, ...], facts_path: str, action: str, modality: str | N
         raise click.UsageError("say what to reach: --modality M, or --not (lose the modality it has now)")
     policy = load_policy(files, baseline)
     name = "<stdin>" if facts_path == "-" else facts_path
-    data, source = facts_of(read_facts_text(facts_path, name), name)
+
+    def fail(diags: list[Diagnostic]) -> NoReturn:
+        if fmt == "json":  # the errors in the JSON form too, so that a tool reads one format
+            from policydsl.diagnostics import to_json_dict
+
+            click.echo(json.dumps({"action": action, "status": "error",
+                                   "diagnostics": [to_json_dict(d) for d in diags]},
+                                  ensure_ascii=False, indent=2 if pretty else None))
+        else:
+            echo_diagnostics(diags)
+        sys.exit(ExitCode.ERROR)
+
     try:
+        data, source = read_request(facts_path, name, "why")
         result = policy.why(data, action, modality, negate=negate, source=source)
     except PolicyDslError as exc:
-        echo_diagnostics(list(exc.diagnostics))
-        sys.exit(ExitCode.ERROR)
+        fail(list(exc.diagnostics))
     errors = [d for d in result.diagnostics if d.is_error]
     if errors:  # outside the decidable fragment (PD523): nothing was decided
-        echo_diagnostics(errors)
-        sys.exit(ExitCode.ERROR)
+        fail(errors)
     if fmt == "json":
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2 if pretty else None))
     else:

@@ -236,14 +236,33 @@ def recheck_merchants(old_path: str | Path, old: ir.PolicySet, new_path: str | P
     return tuple(out), problems
 
 
+def usage_problems(facts: str | None, merchants: str | Path | None) -> tuple[Diagnostic, ...]:
+    """PD001 for a `--facts` file that cannot be read or a `--merchants` path that is no directory."""
+    problems = []
+    if facts is not None and facts != "-" and not Path(facts).is_file():
+        why = "no such file" if not Path(facts).exists() else "not a file"
+        problems.append(Diagnostic(code="PD001", message=f"cannot read `{facts}`: {why}", file=str(facts),
+                                   hint="--facts takes a JSON Lines order history"))
+    if merchants is not None and not Path(merchants).is_dir():
+        why = "no such directory" if not Path(merchants).exists() else "a file, not a directory"
+        problems.append(Diagnostic(code="PD001", message=f"`{merchants}` is {why}" if Path(merchants).exists()
+                                   else f"cannot read `{merchants}`: {why}", file=str(merchants),
+                                   hint="--merchants takes a directory of merchant .policy files (searched "
+                                        "recursively)"))
+    return tuple(problems)
+
+
 def diff_files(old_path: str | Path, new_path: str | Path, *, baseline: str | Path | None = None,
                facts: str | None = None, merchants: str | Path | None = None,
                old_baseline: str | Path | None = None, new_baseline: str | Path | None = None) -> DiffReport:
     """`policydsl diff OLD NEW [--facts F] [--merchants DIR]`. A merchant file on either side is
     loaded with its own baseline: `old_baseline`/`new_baseline`, else `baseline`, else by name."""
+    names = (str(old_path), str(new_path))
+    unusable = usage_problems(facts, merchants)
+    if unusable:  # before the diff is computed: a mistyped path never costs a whole diff
+        return DiffReport(*names, None, unusable)
     old, d_old = load_side(old_path, old_baseline or baseline)
     new, d_new = load_side(new_path, new_baseline or baseline)
-    names = (str(old_path), str(new_path))
     if old is None or new is None:
         return DiffReport(*names, None, tuple(d_old + d_new))
     result, diags = diff_sets(old, new)
