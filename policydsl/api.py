@@ -153,9 +153,22 @@ def load_parsed(parsed: Sequence[Parsed], baseline: Parsed | None = None) -> Loa
             Diagnostic(code="PD002", message=f"a policy set holds one merchant policy, and `{first}` is one already",
                        span=m.policy.header.span, hint=hint, data={"problem": "several merchant policies"})
             for m in merchants[1:]))
-    if len(platforms) > 1 or not platforms and not merchants:
-        return LoadResult(None, (Diagnostic(code="PD002", message="give one platform policy (or a merchant policy "
-                                                                  "whose baseline is found by name)"),))
+    if baseline is not None and not merchants:
+        given = ", ".join(f"`{p.source.name}`" for p in parsed)
+        return LoadResult(None, (Diagnostic(
+            code="PD002", message=f"a baseline was given for {given}, a platform policy: a baseline is the platform "
+                                  f"policy a merchant file is checked against",
+            span=parsed[0].policy.header.span if parsed else None,
+            hint="give the baseline only with a merchant file (or leave it out)"),))
+    if len(platforms) > 1:
+        names = ", ".join(f"`{p.source.name}`" for p in platforms)
+        return LoadResult(None, (Diagnostic(code="PD002", message=f"a policy set holds one platform policy; given: "
+                                                                  f"{names}",
+                                            hint="give one platform policy, one merchant policy (its baseline is "
+                                                 "found by name), or one of each"),))
+    if not platforms and not merchants:
+        return LoadResult(None, (Diagnostic(code="PD002", message="no policy file was given",
+                                            hint="give one platform policy, or a merchant policy"),))
     if not platforms:
         merchant = merchants[0]
         wanted = merchant.policy.header.extends

@@ -196,7 +196,20 @@ def test_pd002_two_platform_policies(tmp_path):
     result = run_cli("eval", str(BASELINE_PATH), str(BASELINE_PATH), "--facts", str(facts))
     assert_no_traceback(result)
     assert result.exit_code == 2
-    assert "error[PD002]: give one platform policy" in result.stderr
+    assert f"error[PD002]: a policy set holds one platform policy; given: `{BASELINE_PATH}`, `{BASELINE_PATH}`" \
+        in result.stderr
+
+
+def test_pd002_a_baseline_for_a_platform_policy(tmp_path):
+    """`--baseline` names the platform policy a merchant file is checked against: given with a
+    platform file, it is one PD002 at the file's header saying so (once, for `diff` too)."""
+    facts = write(tmp_path, "f.json", json.dumps(base_facts()))
+    result = run_cli("eval", str(BASELINE_PATH), "--baseline", str(BASELINE_PATH), "--facts", str(facts))
+    assert result.exit_code == 2
+    assert f"{BASELINE_PATH}:6:1: error[PD002]: a baseline was given for `{BASELINE_PATH}`, a platform policy" \
+        in result.stderr
+    twice = run_cli("diff", str(BASELINE_PATH), str(BASELINE_PATH), "--baseline", str(BASELINE_PATH))
+    assert twice.exit_code == 2 and twice.output.count("error[PD002]") == 1
 
 
 def test_pd002_two_merchant_policies(tmp_path):

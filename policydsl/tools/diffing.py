@@ -264,7 +264,7 @@ def diff_files(old_path: str | Path, new_path: str | Path, *, baseline: str | Pa
     old, d_old = load_side(old_path, old_baseline or baseline)
     new, d_new = load_side(new_path, new_baseline or baseline)
     if old is None or new is None:
-        return DiffReport(*names, None, tuple(d_old + d_new))
+        return DiffReport(*names, None, tuple(dict.fromkeys(d_old + d_new)))  # the same mistake once
     result, diags = diff_sets(old, new)
     report = DiffReport(*names, result, tuple(diags))
     if result is None:
