@@ -322,3 +322,19 @@ def test_an_hour_precise_period_conditions_give_the_time_of_day(tmp_path):
         assert modalities(policy.decide(facts)).get("offer_exchange") == expected
         assert any(satisfies(facts, c) for p in result.possible if dict(p.actions).get("offer_exchange") == expected
                    for c in map(dict, p.condition))
+
+
+def test_an_unknown_timestamp_under_a_year_window_is_asked_for():
+    """`order.paid_at` unknown: N3's extension window is 12 calendar months after it, whose length
+    is only bounded (PD520), yet the fact is on the ask list, split where the decision changes, and
+    a day in each outer range replays to what the list says."""
+    policy = policydsl.load(BASELINE_PATH, engine="interpreter")
+    result = policy.partial(without(LATE_QUALITY, "order.paid_at"))
+    assert "PD520" in [d.code for d in result.diagnostics]
+    (ask,) = [q for q in result.ask if q.fact == "order.paid_at"]
+    assert ask.decides == ("negotiate_other_remedy",)
+    assert ask.changes_at == ("2025-10-31T00:00:00+08:00", "2025-11-01T00:00:00+08:00")
+    for paid, expected in (("2025-10-30T12:00:00+08:00", "must"), ("2025-11-01T12:00:00+08:00", None)):
+        facts = copy.deepcopy(LATE_QUALITY)
+        facts["order"]["paid_at"] = paid
+        assert policy.decide(facts).modality("negotiate_other_remedy") == expected

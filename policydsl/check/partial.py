@@ -24,10 +24,10 @@ import attrs
 
 from policydsl import ir
 from policydsl.check.conditions import Literal, cube_constraints, render_cube
-from policydsl.check.encode import Undecidable
+from policydsl.check.encode import Undecidable, month_span
 from policydsl.check.known import Known, Pinned, day_end, day_start, read_partial
 from policydsl.check.logic import (And, BoolAtom, DiffAtom, EnumAtom, Formula, Not, NullAtom, Or, atoms_of, conj,
-                                   disj, neg, satisfiable, simplify, solve)
+                                   ZERO, disj, neg, satisfiable, simplify, solve)
 from policydsl.check.modality import MODALITIES, DecisionEncoder, describe
 from policydsl.check.witness import witness
 from policydsl.diagnostics import Diagnostic, Severity
@@ -266,9 +266,10 @@ class _Partial:
             cuts = set()
             for a in diffs:
                 for u, v, c in ((a.u, a.v, a.c), (a.v, a.u, -a.c - 1)):
-                    b = self.pin.bound(u, v, c)
-                    if b is not None and b[0] == symbol:
-                        cuts.add(b[2] + 1 if b[1] == "<=" else b[2])
+                    for uu, vv, cc in _month_free(u, v, c, self.known.unknown):
+                        b = self.pin.bound(uu, vv, cc)
+                        if b is not None and b[0] == symbol:
+                            cuts.add(b[2] + 1 if b[1] == "<=" else b[2])
             lowest = 0 if fact.kind == "count" else None
             edges = sorted(x for x in cuts if lowest is None or x > lowest)
             starts = [lowest, *edges]
@@ -284,6 +285,20 @@ class _Partial:
         if fact.nullable:
             out.append((("value", None), NullAtom(path), []))
         return out
+
+
+def _month_free(u: str, v: str, c: int, unknown: tuple[str, ...]) -> list[tuple[str, str, int]]:
+    """`u − v <= c` where a side counts the days of some months from an unknown timestamp (its
+    length only bounded, PD520): the constraint at the shortest and at the longest length, so
+    that the ask list still splits that timestamp's range where the decision can change."""
+    for var, sign in ((v, 1), (u, -1)):
+        if var.startswith("months:"):
+            anchor, n = var[7:].rsplit(":", 1)
+            if anchor in unknown:
+                other = u if sign == 1 else v
+                spans = month_span(int(n))
+                return [(other, ZERO, c + s) for s in spans] if sign == 1 else [(ZERO, other, c - s) for s in spans]
+    return [(u, v, c)]
 
 
 def _merge_ranges(rows: list) -> list:
