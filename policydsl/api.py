@@ -31,6 +31,7 @@ from policydsl.syntax import ast, parse
 if TYPE_CHECKING:
     from policydsl.check.partial import PartialResult
     from policydsl.check.whatif import WhyResult
+    from policydsl.check.diff import DiffResult
 
 
 # ---- reading and parsing files --------------------------------------------------------
@@ -322,6 +323,19 @@ class PolicySet:
         if modality is None and negate and action in {a.name for a in ps.actions}:
             modality = self.decide(facts).modality(action)
         return why(ps, facts, action, modality, negate, source)
+
+    def diff(self, other: "PolicySet") -> "DiffResult":
+        """Where this policy set (the old version) and `other` (the new) decide differently,
+        exactly: each action and pair of modalities, with a counterexample facts object replayed
+        through both (docs/semantics.md §8; `policydsl diff` on files). Raises PolicyDslError: PD502
+        when the two read different facts."""
+        from policydsl.check.diff import Incomparable, semantic_diff
+
+        try:
+            return semantic_diff(self._checked_ir(), other._checked_ir())
+        except Incomparable as exc:
+            raise PolicyDslError([Diagnostic(code="PD502", message=f"cannot compare the two policy sets: {exc}",
+                                             hint="diff versions of one policy that read the same facts")]) from None
 
     def decide_json(self, text: str, name: str = "<facts>") -> Decision:
         """Decide one request given as facts JSON text, read strictly (PD4xx diagnostics name `name`)."""

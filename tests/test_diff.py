@@ -267,3 +267,20 @@ def test_a_mistyped_facts_or_merchants_path_stops_before_the_diff(tmp_path: Path
         assert result.exit_code == 2 and doc["status"] == "error" and doc["differences"] == []
         (d,) = doc["diagnostics"]
         assert d["code"] == "PD001" and said in d["message"] and hint in d["hint"], d
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_policyset_diff_in_the_library(tmp_path: Path, engine: str):
+    """`PolicySet.diff`: the same differences as `policydsl diff`, each counterexample deciding as
+    it says in both sets; identical sets never differ."""
+    shorter = tmp_path / "after_sales.policy"
+    shorter.write_text(BASELINE_TEXT.replace("param quality_days = 15 days", "param quality_days = 10 days"),
+                       encoding="utf-8")
+    old, new = policydsl.load(BASELINE_PATH, engine=engine), policydsl.load(shorter, engine=engine)
+    assert old.diff(old).status == "same"
+    result = old.diff(new)
+    assert result.status == "differ" and result.differences
+    for d in result.differences:
+        assert old.decide(d.counterexample).modality(d.action) == d.old
+        assert new.decide(d.counterexample).modality(d.action) == d.new
+    assert {d.direction for d in result.differences if d.action == "accept_request"} == {LESS}
