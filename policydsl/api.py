@@ -178,7 +178,8 @@ def load_parsed(parsed: Sequence[Parsed], baseline: Parsed | None = None) -> Loa
             known = ", ".join(f"`{n}`" for n in _shipped_baselines()) or "none"
             return LoadResult(None, (Diagnostic(code="PD212", message=f"no baseline named `{wanted}` is installed",
                                                 span=merchant.policy.header.span,
-                                                hint=f"installed baselines: {known}; or pass --baseline PATH"),))
+                                                hint=f"installed baselines: {known}; or give its file (`--baseline PATH`, "
+                                                     f"`baseline=` in Python, the `baseline` setting in an editor)"),))
         base = parse_file(path)
         if base.diagnostics:
             return LoadResult(None, base.diagnostics)
