@@ -886,3 +886,24 @@ def test_every_comparison_at_both_sides_of_its_bound_and_the_strongest_effect_wi
     # help_b and help_c both give `must help`: both cite it; help_c's `must refuse` loses to `must_not`
     assert {a: decide(3)[a] for a in ("help", "refuse")} == {"help": ("must", ("G2", "G1")),
                                                             "refuse": ("must_not", ("G2",))}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_g3_names_the_culprit_the_checker_names(engine: str) -> None:
+    """For every stricter-than-baseline rule or setting of the rejected examples, its counterexample
+    decided by the evaluator lists that very rule or setting under `overridden` for that action
+    (G3's order of blame: a rule that overrode or replaced a fired baseline rule, a rule that gave
+    the harsher modality itself, else the settings)."""
+    from policydsl.api import PolicySet, load_set
+    from policydsl.check import check_merchant
+
+    seen = 0
+    for path in sorted((BASELINE_PATH.parent.parent / "merchants" / "rejected").glob("*.policy")):
+        loaded = load_set([path])
+        assert loaded.policy_set is not None, path
+        policy = PolicySet(loaded.policy_set, engine=engine)
+        for v in check_merchant(loaded.policy_set).violations:
+            decision = policy.decide(v.counterexample)
+            assert (v.culprit, v.action) in [(o.rule, o.action) for o in decision.overridden], (path.name, v)
+            seen += 1
+    assert seen >= 10
