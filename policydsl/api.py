@@ -21,7 +21,7 @@ import attrs
 from policydsl import ir
 from policydsl.compile.loader import describe_origin, load_module, origin_of
 from policydsl.diagnostics import Diagnostic, PolicyDslError
-from policydsl.evaluate.decision import ActionEntry, Decision, decision_from_dict
+from policydsl.evaluate.decision import ActionEntry, Decision, decision_from_dict, dumps
 from policydsl.evaluate.facts import FactsInputError, FlatFacts, load_json, validate
 from policydsl.evaluate.interpreter import evaluate
 from policydsl.semantics import Analysis, analyze
@@ -192,6 +192,15 @@ class Backend(Protocol):
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]: ...
 
+    def decision_text(self, flat: FlatFacts) -> str:
+        """The decision's JSON text as `policydsl eval` prints it: `dumps(decision_dict(flat))`."""
+        ...
+
+    def validate_fast(self, data: Any) -> FlatFacts | None:
+        """`validate(data)` for facts of the usual shape that are valid, else None (without
+        looking further: `validate` then diagnoses them)."""
+        ...
+
 
 class PolicyEvaluationError(RuntimeError):
     """An engine failed on facts that passed validation: a bug in policydsl. The compiled
@@ -218,6 +227,12 @@ class InterpreterBackend:
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
         return self.decision(flat).to_dict()
 
+    def decision_text(self, flat: FlatFacts) -> str:
+        return dumps(self.decision_dict(flat))
+
+    def validate_fast(self, data: Any) -> FlatFacts | None:
+        return None
+
 
 class CompiledBackend:
     """The policy set's generated module, compiled in memory (cached on disk)."""
@@ -230,6 +245,8 @@ class CompiledBackend:
         self._validate: Callable[[Any], FlatFacts] = self.module.validate
         self._facts_error: type[Exception] = self.module.FactsError
         self._decide: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
+        self._decide_text: Callable[[FlatFacts], str] = self.module.decide_validated_json
+        self.validate_fast: Callable[[Any], FlatFacts | None] = self.module.validate_fast
         self._entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] = {}  # finite: one per rule tie
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
@@ -239,6 +256,14 @@ class CompiledBackend:
             origin = origin_of(self.module, exc)
             where = describe_origin(self.ir, origin) if origin is not None else "the generated module"
             raise PolicyEvaluationError(f"compiled code for {where} failed: {type(exc).__name__}: {exc}") from exc
+
+    def decision_text(self, flat: FlatFacts) -> str:
+        try:
+            return self._decide_text(flat)
+        except Exception as exc:  # a bug: reported as decide_validated's (whose line map names the element)
+            self.decision_dict(flat)
+            raise PolicyEvaluationError(f"compiled code (decide_validated_json) failed: {type(exc).__name__}: {exc}"
+                                        ) from exc
 
     def validate(self, data: Any, source: Source | None = None) -> FlatFacts:
         try:

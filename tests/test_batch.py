@@ -333,5 +333,6 @@ def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.Mo
         raise PolicyEvaluationError("compiled code for rule x failed: boom")
 
     monkeypatch.setattr(backend, "decision_dict", broken)
+    monkeypatch.setattr(backend, "decision_text", broken)
     with pytest.raises(PolicyEvaluationError, match="boom"):
         list(batch.decide_lines(backend, [(1, json.dumps(BASE))], "<x>", 2))

@@ -28,7 +28,7 @@ from typing import IO, Any
 from policydsl.evaluate.decision import dumps
 from policydsl.diagnostics import Diagnostic, PolicyDslError
 from policydsl.api import Backend, make_backend
-from policydsl.evaluate.facts import load_json
+from policydsl.evaluate.facts import load_json, scan_strict
 from policydsl.ir.jsonform import from_json, to_json
 from policydsl.source import Source
 
@@ -115,8 +115,24 @@ class LineDecider:
     def __init__(self, backend: Backend, name: str) -> None:
         self.backend = backend
         self.name = name
+        self._validate_fast = backend.validate_fast
+        self._decision_text = backend.decision_text
 
     def __call__(self, number: int, text: str) -> Result:
+        # The usual line: valid facts of the usual shape, read by the strict decoder (a key given
+        # twice makes an object that is no plain dict, which `validate_fast` declines).
+        if text.isascii() or _SURROGATE.search(text) is None:
+            try:
+                data, end = scan_strict(text, 0)  # one JSON value at the start of the line: what follows is checked
+                flat = self._validate_fast(data) if end == len(text) or not text[end:].strip(JSON_WHITESPACE) else None
+            except (StopIteration, ValueError, RecursionError):  # not JSON, or not the usual shape: diagnosed below
+                flat = None
+            if flat is not None:
+                return True, self._decision_text(flat)
+        return self.diagnose(number, text)
+
+    def diagnose(self, number: int, text: str) -> Result:
+        """The output line, the long way: every problem of a bad line becomes its error record."""
         if not_utf8(text):
             return False, dumps({"line": number, "errors": [{
                 "code": "PD401", "message": f"line {number} is not UTF-8 text", "line": number, "column": None,
@@ -127,7 +143,7 @@ class LineDecider:
         except PolicyDslError as exc:
             record = dumps({"line": number, "errors": [error_record(d, number) for d in exc.diagnostics]})
             return False, escape_surrogates(record)
-        return True, dumps(self.backend.decision_dict(flat))
+        return True, self.backend.decision_text(flat)
 
 
 def escape_surrogates(line: str) -> str:
