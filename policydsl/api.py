@@ -196,9 +196,10 @@ class Backend(Protocol):
         """The decision's JSON text as `policydsl eval` prints it: `dumps(decision_dict(flat))`."""
         ...
 
-    def validate_fast(self, data: Any) -> FlatFacts | None:
-        """`validate(data)` for facts of the usual shape that are valid, else None (without
-        looking further: `validate` then diagnoses them)."""
+    def decide_text_fast(self, data: Any) -> str | None:
+        """`decision_text(validate(data))` for JSON-like facts of the usual shape that are valid,
+        else None (without looking further: `validate` then diagnoses them). May raise on a bug in
+        the engine; `decision_text` then reports it."""
         ...
 
 
@@ -230,7 +231,7 @@ class InterpreterBackend:
     def decision_text(self, flat: FlatFacts) -> str:
         return dumps(self.decision_dict(flat))
 
-    def validate_fast(self, data: Any) -> FlatFacts | None:
+    def decide_text_fast(self, data: Any) -> str | None:
         return None
 
 
@@ -246,7 +247,7 @@ class CompiledBackend:
         self._facts_error: type[Exception] = self.module.FactsError
         self._decide: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
         self._decide_text: Callable[[FlatFacts], str] = self.module.decide_validated_json
-        self.validate_fast: Callable[[Any], FlatFacts | None] = self.module.validate_fast
+        self.decide_text_fast: Callable[[Any], str | None] = self.module.decide_json_fast
         self._entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] = {}  # finite: one per rule tie
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:

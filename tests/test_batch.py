@@ -334,5 +334,6 @@ def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(backend, "decision_dict", broken)
     monkeypatch.setattr(backend, "decision_text", broken)
+    monkeypatch.setattr(backend, "decide_text_fast", broken)  # the fast path falls back to decision_text
     with pytest.raises(PolicyEvaluationError, match="boom"):
         list(batch.decide_lines(backend, [(1, json.dumps(BASE))], "<x>", 2))

@@ -187,6 +187,7 @@ def decided(module: Any, facts: dict[str, Any]) -> str:
     flat = module.validate(facts)
     assert module.decide_validated_json(flat) == text
     assert module.validate_fast(facts) in (flat, None)
+    assert module.decide_json_fast(facts) == (None if module.validate_fast(facts) is None else text)
     return text
 
 
@@ -454,7 +455,7 @@ def facts_for(draw: st.DrawFn, ps: ir.PolicySet) -> dict[str, Any]:
 GENERATED_NAME = re.compile(r"[a-z]\d+")
 FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "cf", "esc", "x", "ov", "q", "data", "facts", "fmt", "POLICY", "LINE_MAP",
                "decide", "decide_validated", "validate", "annotations", "add", "am", "y", "fmtq", "validate_fast",
-               "decide_validated_json", *loader.SAFE_BUILTIN_NAMES}
+               "decide_validated_json", "decide_json_fast", "ok", *loader.SAFE_BUILTIN_NAMES}
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "open", "getattr", "setattr", "delattr", "compile", "globals",
                    "locals", "vars", "input", "breakpoint", "help"}
 

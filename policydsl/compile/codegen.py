@@ -7,6 +7,7 @@ The module exposes
     decide(facts) -> dict                         # validate, then decide
     validate_fast(facts) -> flat facts or None    # `validate` for the usual shape, else None
     decide_validated_json(flat_facts) -> str      # the decision's JSON text, as `policydsl eval` prints it
+    decide_json_fast(facts) -> str or None        # both, for facts of the usual shape, without the flat dict
     FactsError                                    # ValueError subclass; `.errors` lists dicts
     POLICY                                        # name, version, merchant, policydsl version
 
@@ -337,6 +338,7 @@ class _Generator(ActionCode, ValidationCode):
         loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
         if self.text:
             self.emit(f"return {jsontext.decision()}")
+            self.body = self.out.lines
             return ("def decide_validated_json(f: dict) -> str:\n"
                     "    \"\"\"`decide_validated(f)` as the JSON text policydsl prints, written directly.\"\"\"\n"
                     + "\n".join(loads + self.out.lines))
@@ -562,6 +564,7 @@ class _Generator(ActionCode, ValidationCode):
             "    \"\"\"Validate JSON-like facts (raising FactsError) and decide.\"\"\"\n"
             "    return decide_validated(validate(facts))",
             decide_validated_json,
+            self.decide_fast_function(as_text.fact_vars, as_text.body),
         ]
         # Lines are counted from `def decide_validated` (line 0), so the map does not move with the runtime.
         line_map = tuple((self.body_offset + index, kind, name) for index, (kind, name) in self.out.marks)

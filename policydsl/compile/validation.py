@@ -28,6 +28,8 @@ class ValidationCode:
         lo, hi = runtime.writable_range(ps.timezone_minutes)
         tree = _fact_tree([f.path for f in ps.facts])
         optional = {f.path for f in ps.facts if f.optional}
+        self.fast_values: dict[str, str] | None = None  # fact path → the local validate_fast holds it in
+        self.fast_return = -1  # the index of validate_fast's `return` of the flat facts in w.lines
         if tree is not None and ps.facts:
             names = itertools.count()
             values: dict[str, str] = {}
@@ -71,10 +73,12 @@ class ValidationCode:
                     left, right = values[o.left], values[o.right]
                     checks.append(f"({left} is None or {right} is None or {left} {'<' if o.op == '<' else '<='} {right})")
                 with w.block(f"if {' and '.join(checks) or 'True'}:"):
+                    self.fast_values, self.fast_return = values, len(w.lines)
                     w.emit(f"return {{{', '.join(flat)}}}")
             with w.block("except (KeyError, TypeError):"):
                 w.emit("pass")
         fast = [*w.lines, "    return None"]
+        self.fast_lines = list(w.lines)
         w.emit(f"return validate_slow(data, {table}, {orderings}, {lit(ps.timezone_minutes)})")
         return ("def validate(data: object) -> dict:\n"
                 "    \"\"\"Check JSON-like facts (docs/semantics.md §1); return the flat facts or raise FactsError.\"\"\"\n"
@@ -83,6 +87,21 @@ class ValidationCode:
                 "    \"\"\"`validate(data)` when the facts have the usual shape (plain dicts holding exactly the declared\n"
                 "    facts, all valid), else None: then `validate` says what is wrong.\"\"\"\n"
                 + "\n".join(fast))
+
+
+    def decide_fast_function(self, fact_vars: dict[str, str], body: list[str]) -> str:
+        """`decide_json_fast(data)`: validate_fast's check, then the body of decide_validated_json
+        (`body`, reading the facts from the locals `fact_vars` names) on the checked values, without
+        building the flat facts; None where the check does not hold."""
+        head = ("def decide_json_fast(data: object) -> str | None:\n"
+                "    \"\"\"`decide_validated_json(validate_fast(data))`, or None where validate_fast gives None.\"\"\"\n")
+        values = self.fast_values
+        if values is None:
+            return head + "    return None"
+        lines = list(self.fast_lines)
+        indent = lines[self.fast_return][:len(lines[self.fast_return]) - len(lines[self.fast_return].lstrip())]
+        lines[self.fast_return] = indent + "; ".join([*(f"{v} = {values[p]}" for p, v in fact_vars.items()), "ok = True"])
+        return head + "\n".join(["    ok = False", *lines, "    if not ok:", "        return None", *body])
 
 
 def _key_count(sub: dict[str, Any], prefix: str, optional: set[str], var: str) -> str:
