@@ -33,7 +33,7 @@ from policydsl.ir.jsonform import from_json, to_json
 from policydsl.source import Source
 
 CHUNK_LINES = 256  # lines sent to a worker at a time
-CHUNKS_AHEAD = 1  # chunks in flight per worker (see _decide_in_workers)
+CHUNKS_AHEAD = 2  # chunks read ahead per deciding process (see _decide_in_workers)
 
 Numbered = tuple[int, str]  # (line number, text)
 Result = tuple[bool, str]  # (valid facts, output line)
