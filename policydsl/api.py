@@ -196,10 +196,12 @@ class Backend(Protocol):
         """The decision's JSON text as `policydsl eval` prints it: `dumps(decision_dict(flat))`."""
         ...
 
-    def decide_text_fast(self, data: Any) -> str | None:
+    def decide_text_fast(self, data: Any, text: str | None = None) -> str | None:
         """`decision_text(validate(data))` for JSON-like facts of the usual shape that are valid,
-        else None (without looking further: `validate` then diagnoses them). May raise on a bug in
-        the engine; `decision_text` then reports it."""
+        else None (without looking further: `validate` then diagnoses them). `text`: the JSON text
+        `data` was read from by a decoder that keeps the last copy of a key given twice (None is
+        returned when some key was). May raise on a bug in the engine; `decision_text` then
+        reports it."""
         ...
 
 
@@ -231,7 +233,7 @@ class InterpreterBackend:
     def decision_text(self, flat: FlatFacts) -> str:
         return dumps(self.decision_dict(flat))
 
-    def decide_text_fast(self, data: Any) -> str | None:
+    def decide_text_fast(self, data: Any, text: str | None = None) -> str | None:
         return None
 
 
@@ -247,7 +249,7 @@ class CompiledBackend:
         self._facts_error: type[Exception] = self.module.FactsError
         self._decide: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
         self._decide_text: Callable[[FlatFacts], str] = self.module.decide_validated_json
-        self.decide_text_fast: Callable[[Any], str | None] = self.module.decide_json_fast
+        self.decide_text_fast: Callable[[Any, str | None], str | None] = self.module.decide_json_fast
         self._entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] = {}  # finite: one per rule tie
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:

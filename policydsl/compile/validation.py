@@ -30,12 +30,15 @@ class ValidationCode:
         optional = {f.path for f in ps.facts if f.optional}
         self.fast_values: dict[str, str] | None = None  # fact path → the local validate_fast holds it in
         self.fast_return = -1  # the index of validate_fast's `return` of the flat facts in w.lines
+        self.fast_dicts: list[str] = []  # the locals holding the objects checked
+        self.fast_strings: list[tuple[str, bool]] = []  # (local, nullable): given strings that may hold a colon
         if tree is not None and ps.facts:
             names = itertools.count()
             values: dict[str, str] = {}
             with w.block("try:"), ExitStack() as stack:
                 level: list[tuple[str, dict[str, Any], str]] = [("data", tree, "")]
                 while level:
+                    self.fast_dicts += [var for var, _, _ in level]
                     stack.enter_context(w.block("if " + " and ".join(
                         f"type({var}) is dict and len({var}) == {_key_count(sub, prefix, optional, var)}"
                         for var, sub, prefix in level) + ":"))
@@ -55,6 +58,8 @@ class ValidationCode:
                 checks, flat = [], []
                 for f in ps.facts:
                     v = values[f.path]
+                    if f.kind == "timestamp" or f.kind == "enum" and any(":" in x for x in f.values):
+                        self.fast_strings.append((v, f.nullable))
                     if f.kind == "timestamp":
                         t = f"n{next(names)}"
                         w.emit(f"{t} = read_timestamp({v})")
@@ -93,14 +98,27 @@ class ValidationCode:
         """`decide_json_fast(data)`: validate_fast's check, then the body of decide_validated_json
         (`body`, reading the facts from the locals `fact_vars` names) on the checked values, without
         building the flat facts; None where the check does not hold."""
-        head = ("def decide_json_fast(data: object) -> str | None:\n"
-                "    \"\"\"`decide_validated_json(validate_fast(data))`, or None where validate_fast gives None.\"\"\"\n")
+        head = ("def decide_json_fast(data: object, text: str | None = None) -> str | None:\n"
+                "    \"\"\"`decide_validated_json(validate_fast(data))`, or None where validate_fast gives None. With\n"
+                "    `text`, the JSON text that `data` was read from by a decoder that keeps the last copy of a\n"
+                "    key given twice, also None where the text gave some key twice: outside strings a colon\n"
+                "    only follows a key, so the text's colons are the keys read plus the colons inside the\n"
+                "    strings read, unless a key was given twice (exact for a text without backslashes; one\n"
+                "    with any is declined).\"\"\"\n")
         values = self.fast_values
         if values is None:
             return head + "    return None"
         lines = list(self.fast_lines)
         indent = lines[self.fast_return][:len(lines[self.fast_return]) - len(lines[self.fast_return].lstrip())]
-        lines[self.fast_return] = indent + "; ".join([*(f"{v} = {values[p]}" for p, v in fact_vars.items()), "ok = True"])
+        colons = [f"len({var})" for var in self.fast_dicts]
+        colons += [f"({v}.count(':') if {v} is not None else 0)" if nullable else f"{v}.count(':')"
+                   for v, nullable in self.fast_strings]
+        keys_plain = not any(":" in f.path for f in self.ps.facts)
+        once = (f"text is None or '\\\\' not in text and text.count(':') == {' + '.join(colons)}" if keys_plain
+                else "text is None")
+        lines[self.fast_return:self.fast_return + 1] = [
+            f"{indent}if {once}:",
+            f"{indent}    " + "; ".join([*(f"{v} = {values[p]}" for p, v in fact_vars.items()), "ok = True"])]
         return head + "\n".join(["    ok = False", *lines, "    if not ok:", "        return None", *body])
 
 

@@ -28,7 +28,7 @@ from typing import IO, Any
 from policydsl.evaluate.decision import dumps
 from policydsl.diagnostics import Diagnostic, PolicyDslError
 from policydsl.api import Backend, make_backend
-from policydsl.evaluate.facts import load_json, scan_strict
+from policydsl.evaluate.facts import load_json, scan_lenient
 from policydsl.ir.jsonform import from_json, to_json
 from policydsl.source import Source
 
@@ -118,16 +118,16 @@ class LineDecider:
         self._fast = backend.decide_text_fast
 
     def __call__(self, number: int, text: str) -> Result:
-        # The usual line: valid facts of the usual shape, read by the strict decoder (a key given
-        # twice makes an object that is no plain dict, which the fast path declines).
+        # The usual line: valid facts of the usual shape, read by the lenient decoder (the fast path
+        # declines a text that gave some key twice, which the long way then reports).
         if text.isascii() or _SURROGATE.search(text) is None:
             try:
-                data, end = scan_strict(text, 0)  # one JSON value at the start of the line: what follows is checked
+                data, end = scan_lenient(text, 0)  # one JSON value at the start of the line: what follows is checked
             except (StopIteration, ValueError, RecursionError):  # not JSON: diagnosed below
                 return self.diagnose(number, text)
             if end == len(text) or not text[end:].strip(JSON_WHITESPACE):
                 try:
-                    line = self._fast(data)
+                    line = self._fast(data, text)
                 except Exception:  # a bug in the engine: the long way reports it
                     line = None
                 if line is not None:
