@@ -21,7 +21,7 @@ import attrs
 from policydsl import ir
 from policydsl.compile.loader import describe_origin, load_module, origin_of
 from policydsl.diagnostics import Diagnostic, PolicyDslError
-from policydsl.evaluate.decision import ActionEntry, Decision, decision_from_dict
+from policydsl.evaluate.decision import ActionEntry, Decision, decision_from_dict, dumps
 from policydsl.evaluate.facts import FactsInputError, FlatFacts, load_json, validate
 from policydsl.evaluate.interpreter import evaluate
 from policydsl.semantics import Analysis, analyze
@@ -207,6 +207,18 @@ class Backend(Protocol):
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]: ...
 
+    def decision_text(self, flat: FlatFacts) -> str:
+        """The decision's JSON text as `policydsl eval` prints it: `dumps(decision_dict(flat))`."""
+        ...
+
+    def decide_text_fast(self, data: Any, text: str | None = None) -> str | None:
+        """`decision_text(validate(data))` for JSON-like facts of the usual shape that are valid,
+        else None (without looking further: `validate` then diagnoses them). `text`: the JSON text
+        `data` was read from by a decoder that keeps the last copy of a key given twice (None is
+        returned when some key was). May raise on a bug in the engine; `decision_text` then
+        reports it."""
+        ...
+
 
 class PolicyEvaluationError(RuntimeError):
     """An engine failed on facts that passed validation: a bug in policydsl. The compiled
@@ -233,6 +245,12 @@ class InterpreterBackend:
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
         return self.decision(flat).to_dict()
 
+    def decision_text(self, flat: FlatFacts) -> str:
+        return dumps(self.decision_dict(flat))
+
+    def decide_text_fast(self, data: Any, text: str | None = None) -> str | None:
+        return None
+
 
 class CompiledBackend:
     """The policy set's generated module, compiled in memory (cached on disk)."""
@@ -245,6 +263,8 @@ class CompiledBackend:
         self._validate: Callable[[Any], FlatFacts] = self.module.validate
         self._facts_error: type[Exception] = self.module.FactsError
         self._decide: Callable[[FlatFacts], dict[str, Any]] = self.module.decide_validated
+        self._decide_text: Callable[[FlatFacts], str] = self.module.decide_validated_json
+        self.decide_text_fast: Callable[[Any, str | None], str | None] = self.module.decide_json_fast
         self._entries: dict[tuple[str, str, tuple[str, ...], str], ActionEntry] = {}  # finite: one per rule tie
 
     def decision_dict(self, flat: FlatFacts) -> dict[str, Any]:
@@ -254,6 +274,14 @@ class CompiledBackend:
             origin = origin_of(self.module, exc)
             where = describe_origin(self.ir, origin) if origin is not None else "the generated module"
             raise PolicyEvaluationError(f"compiled code for {where} failed: {type(exc).__name__}: {exc}") from exc
+
+    def decision_text(self, flat: FlatFacts) -> str:
+        try:
+            return self._decide_text(flat)
+        except Exception as exc:  # a bug: reported as decide_validated's (whose line map names the element)
+            self.decision_dict(flat)
+            raise PolicyEvaluationError(f"compiled code (decide_validated_json) failed: {type(exc).__name__}: {exc}"
+                                        ) from exc
 
     def validate(self, data: Any, source: Source | None = None) -> FlatFacts:
         try:

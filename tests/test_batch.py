@@ -334,5 +334,39 @@ def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.Mo
         raise PolicyEvaluationError("compiled code for rule x failed: boom")
 
     monkeypatch.setattr(backend, "decision_dict", broken)
+    monkeypatch.setattr(backend, "decision_text", broken)
+    monkeypatch.setattr(backend, "decide_text_fast", broken)  # the fast path falls back to decision_text
     with pytest.raises(PolicyEvaluationError, match="boom"):
         list(batch.decide_lines(backend, [(1, json.dumps(BASE))], "<x>", 2))
+
+
+def _with_key_twice(facts: dict, path: tuple[str, ...], first: object) -> str:
+    """The JSON text of `facts` with the key at `path` given twice: `first`, then the real value."""
+    text = json.dumps(facts, ensure_ascii=False)
+    *groups, leaf = path
+    value = facts
+    for g in groups:
+        value = value[g]
+    old = f"{json.dumps(leaf)}: {json.dumps(value[leaf], ensure_ascii=False)}"
+    assert text.count(old) == 1
+    return text.replace(old, f"{json.dumps(leaf)}: {json.dumps(first)}, {old}")
+
+
+@pytest.mark.parametrize("first", ["same", None, {"a": "1:2"}, "x\\u0041:"])
+def test_a_key_given_twice_is_an_error_record_on_every_path(first: object) -> None:
+    """The line path reads JSON with a decoder that keeps the last copy of a key, and counts
+    colons to notice a copy: every key given twice, anywhere, is still PD409, and a line
+    with escapes (where counting is not exact) decides exactly as without them."""
+    decide = batch.LineDecider(load(BASELINE).backend, "<x>")
+    paths = [(group, key) for group, facts in BASE.items() for key in facts] + [(group,) for group in BASE]
+    for path in paths:
+        value = BASE
+        for p in path:
+            value = value[p]
+        text = _with_key_twice(BASE, path, value if first == "same" else first)
+        ok, line = decide(7, text)
+        assert not ok and json.loads(line)["errors"][0]["code"] == "PD409", (path, line)
+    plain = json.dumps(BASE)
+    escaped = plain.replace('"request"', '"\\u0072equest"')
+    assert escaped != plain and decide(1, escaped) == decide(1, plain) == (True, dumps(load(BASELINE).decide(BASE)
+                                                                                       .to_dict()))

@@ -179,6 +179,20 @@ def test_merchant_examples_are_picked_up() -> None:
 
 # ---- engines agree ----------------------------------------------------------------------------
 
+def decided(module: Any, facts: dict[str, Any]) -> str:
+    """The generated module's decision as policydsl prints it, checked to be the same whether
+    `decide_validated` builds the dict or `decide_validated_json` writes the text directly, and
+    whether `validate_fast` takes the facts (it declines only what is not plain valid facts)."""
+    text = dumps(module.decide(facts))
+    flat = module.validate(facts)
+    assert module.decide_validated_json(flat) == text
+    assert module.validate_fast(facts) in (flat, None)
+    assert module.decide_json_fast(facts) == (None if module.validate_fast(facts) is None else text)
+    given = json.dumps(facts)  # no key twice: the same, but a text with escapes is declined
+    assert module.decide_json_fast(facts, given) == (module.decide_json_fast(facts) if "\\" not in given else None)
+    return text
+
+
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(facts=requests())
 def test_interpreter_compiled_and_json_ir_agree(policy_pair: tuple[PolicySet, ir.PolicySet],
@@ -186,7 +200,8 @@ def test_interpreter_compiled_and_json_ir_agree(policy_pair: tuple[PolicySet, ir
     compiled, round_trip = policy_pair
     flat = validate(facts, compiled.ir)
     expected = evaluate(compiled.ir, flat).to_json()
-    assert dumps(compiled.backend.module.decide(facts)) == expected
+    assert decided(compiled.backend.module, facts) == expected
+    assert compiled.backend.module.validate_fast(facts) == flat  # the usual shape: taken fast
     assert dumps(compiled.backend.module.decide_validated(flat)) == expected
     assert evaluate(round_trip, flat).to_json() == expected
     assert compiled.decide(facts).to_json() == expected
@@ -210,7 +225,7 @@ def test_g3_is_exercised(own_merchants: dict[str, Path]) -> None:
     facts = late_quality_facts()
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("no_reopen", "reopen_after_sales")]
-    assert dumps(loader.load_module(ps).decide(facts)) == expected.to_json()
+    assert decided(loader.load_module(ps), facts) == expected.to_json()
 
 
 TWO_SUPPRESSORS = """merchant policy "codegen-two-suppressors" version "1" extends "wechat-channels-after-sales"
@@ -233,11 +248,11 @@ def test_every_firing_suppressor_is_void(tmp_path: Path) -> None:
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("refuse, refuse_again", "refuse_outright")]
     assert any(line.endswith("suppressed by refuse, refuse_again") for line in expected.trace)
-    assert dumps(loader.load_module(ps).decide(facts)) == expected.to_json()
+    assert decided(loader.load_module(ps), facts) == expected.to_json()
     facts["request"]["reason"] = "quality"  # only `refuse` fires
     expected = evaluate(ps, validate(facts, ps))
     assert [(o.rule, o.action) for o in expected.overridden] == [("refuse", "refuse_outright")]
-    assert dumps(loader.load_module(ps).decide(facts)) == expected.to_json()
+    assert decided(loader.load_module(ps), facts) == expected.to_json()
 
 
 @pytest.mark.parametrize("path", REJECTED, ids=lambda p: p.name)
@@ -252,7 +267,7 @@ def test_rejected_merchants_decide_alike(path: Path) -> None:
     @settings(max_examples=60, deadline=None, database=None)
     @given(facts=requests())
     def agree(facts: dict[str, Any]) -> None:
-        assert dumps(module.decide(facts)) == evaluate(ps, validate(facts, ps)).to_json()
+        assert decided(module, facts) == evaluate(ps, validate(facts, ps)).to_json()
 
     agree()
 
@@ -269,7 +284,7 @@ def test_random_merchant_policies_decide_alike() -> None:
         module = loader.load_module(ps)
         for _ in range(8):
             facts = data.draw(st.one_of(requests(), merchant_strategies.facts_near_boundaries(spec.boundary_days())))
-            assert dumps(module.decide(facts)) == evaluate(ps, validate(facts, ps)).to_json()
+            assert decided(module, facts) == evaluate(ps, validate(facts, ps)).to_json()
 
     agree()
 
@@ -441,7 +456,8 @@ def facts_for(draw: st.DrawFn, ps: ir.PolicySet) -> dict[str, Any]:
 
 GENERATED_NAME = re.compile(r"[a-z]\d+")
 FIXED_NAMES = {"f", "sc", "tr", "acts", "per", "ext", "cf", "esc", "x", "ov", "q", "data", "facts", "fmt", "POLICY", "LINE_MAP",
-               "decide", "decide_validated", "validate", "annotations", "add", *loader.SAFE_BUILTIN_NAMES}
+               "decide", "decide_validated", "validate", "annotations", "add", "am", "y", "fmtq", "validate_fast",
+               "decide_validated_json", "decide_json_fast", "ok", *loader.SAFE_BUILTIN_NAMES}
 FORBIDDEN_CALLS = {"eval", "exec", "__import__", "open", "getattr", "setattr", "delattr", "compile", "globals",
                    "locals", "vars", "input", "breakpoint", "help"}
 
@@ -512,7 +528,7 @@ def test_hostile_names_never_become_code(case: tuple[ir.PolicySet, list[str]], d
         with pytest.raises(module.FactsError):
             module.decide(facts)
         return
-    assert dumps(module.decide(facts)) == expected
+    assert decided(module, facts) == expected
     assert from_json(to_json(ps)) == ps
 
 

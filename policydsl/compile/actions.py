@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 from policydsl import ir
 from policydsl.ir import g3
-from policydsl.compile.emit import CodegenError, lit, simple
+from policydsl.compile import jsontext
+from policydsl.compile.emit import CodegenError, Code, lit, simple
 from policydsl.ir.normalize import Key, Normalizer
 
 
@@ -94,15 +95,32 @@ class ActionCode:
     def append_action(self, side: Normalizer, action: str, cands: list[Candidate]) -> None:
         """Append the action's entry to `acts` straight from the candidates' flags (no G3)."""
         for _, group in self.branches(side.actions[action].polarity, cands):
-            head = f"acts.append({{'action': {lit(action)}, 'modality': {lit(group[0][2].modality)}, 'cites': "
+            modality = group[0][2].modality
+            head = f"{{'action': {lit(action)}, 'modality': {lit(modality)}, 'cites': "
             if len(group) == 1:
                 rule = group[0][1]
                 cites = "[" + ", ".join(lit(c) for c in _dedup(rule.cites)) + "]"
-                self.emit(f"{head}{cites}, 'source': {lit(rule.source)}}})")
+                entry = {"action": action, "modality": modality, "cites": list(_dedup(rule.cites)),
+                         "source": rule.source}
+                self.append_entry(action, f"{head}{cites}, 'source': {lit(rule.source)}}}",
+                                  lit(jsontext.text(entry)), lit(modality))
             else:
                 cites, source = self.fresh("s"), self.fresh("o")
                 self.tie(group, cites, source)
-                self.emit(f"{head}list({cites}), 'source': {source}}})")
+                self.append_entry(action, f"{head}list({cites}), 'source': {source}}}",
+                                  jsontext.action_entry(action, modality, Code(cites), jsontext.string(source)),
+                                  lit(modality))
+
+    def append_entry(self, action: str, entry: str, text: str, modality: str) -> None:
+        """Append an action's entry to `acts`: the expression `entry` (a dict), or in text mode `text`
+        (its JSON text), and then, for an action that needs a capability, (action, `modality`) to
+        `am`, which the conflicts read."""
+        if not self.text:
+            self.emit(f"acts.append({entry})")
+            return
+        self.emit(f"acts.append({text})")
+        if action in self.needy:
+            self.emit(f"am.append(({lit(action)}, {modality}))")
 
     def branches(self, polarity: str, cands: list[Candidate]) -> Iterator[tuple[int, list[Candidate]]]:
         """`if`/`elif` over the candidates' modality levels, most favourable to the buyer first;
@@ -224,9 +242,10 @@ class ActionCode:
                             with self.out.when(f"{mine.modality} == {lit(e.modality)}" + (f" and {f}" if f != "True" else "")):
                                 self.emit(f"q.add({lit(rule.name)})")
                 culprit = f"', '.join(sorted(q)) if q else {fallback}"
-            self.emit(f"ov.append({{'rule': {culprit}, 'clause': list({base.cites}) if {base.modality} is not None "
-                      f"else [], 'action': {lit(action)}, 'merchant': {mine.modality} or 'absent', "
-                      f"'baseline': {base.modality} or 'absent'}})")
+            entry = (f"{{'rule': {culprit}, 'clause': list({base.cites}) if {base.modality} is not None "
+                     f"else [], 'action': {lit(action)}, 'merchant': {mine.modality} or 'absent', "
+                     f"'baseline': {base.modality} or 'absent'}}")
+            self.emit(f"ov.append(json_value({entry}))" if self.text else f"ov.append({entry})")
             self.emit(f"{mine.modality} = {base.modality}; {mine.cites} = {base.cites}; {mine.source} = {base.source}")
 
     # ---- the decision -----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from policydsl import ir
 from policydsl._version import __version__
-from policydsl.compile import actions, codegen, emit, runtime
+from policydsl.compile import actions, codegen, emit, jsontext, runtime, validation
 from policydsl.ir import jsonform, normalize
 
 
@@ -34,7 +34,7 @@ def cache_dir() -> Path | None:
 def _generator_fingerprint() -> str:
     """Changes whenever the code generator or the runtime it copies changes."""
     digest = hashlib.sha256()
-    for module in (codegen, actions, emit, normalize, runtime):
+    for module in (codegen, actions, emit, jsontext, normalize, runtime, validation):
         digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()
 

@@ -5,6 +5,9 @@ The module exposes
     validate(facts) -> flat facts                 # PD4xx checks of policydsl.evaluate.facts; raises FactsError
     decide_validated(flat_facts) -> dict          # the decision's JSON form (docs/semantics.md §4)
     decide(facts) -> dict                         # validate, then decide
+    validate_fast(facts) -> flat facts or None    # `validate` for the usual shape, else None
+    decide_validated_json(flat_facts) -> str      # the decision's JSON text, as `policydsl eval` prints it
+    decide_json_fast(facts) -> str or None        # both, for facts of the usual shape, without the flat dict
     FactsError                                    # ValueError subclass; `.errors` lists dicts
     POLICY                                        # name, version, merchant, policydsl version
 
@@ -28,15 +31,16 @@ from __future__ import annotations
 import ast as pyast
 import functools
 import itertools
-from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, NamedTuple
+from collections.abc import Iterator
+from typing import NamedTuple
 
 from policydsl import ir
 from policydsl._version import __version__
-from policydsl.compile import runtime
+from policydsl.compile import jsontext, runtime
 from policydsl.compile.runtime import US_PER_DAY, US_PER_HOUR
 from policydsl.compile.actions import ActionCode
+from policydsl.compile.validation import ValidationCode
 from policydsl.compile.emit import CodegenError, Code, Writer, concat, lit, simple
 from policydsl.ir.normalize import Key, Normalizer, children
 
@@ -95,13 +99,15 @@ class _PeriodVars(NamedTuple):
     unit: str
 
 
-class _Generator(ActionCode):
-    def __init__(self, ps: ir.PolicySet) -> None:
+class _Generator(ActionCode, ValidationCode):
+    def __init__(self, ps: ir.PolicySet, text: bool = False, names: Iterator[int] | None = None) -> None:
         self.ps = ps
+        self.text = text  # write `decide_validated_json` (the decision's JSON text) instead of `decide_validated`
+        self.needy = {a.name for a in ps.actions if a.needs is not None}
         facts = {f.path: f for f in ps.facts}
         self.mine = Normalizer(ps, facts)
         self.base = Normalizer(ps.baseline, facts) if ps.baseline is not None else None
-        self.names = itertools.count()
+        self.names = names if names is not None else itertools.count()
         self.out = Writer()
         self.consts: list[str] = []
         self.fact_vars: dict[str, str] = {}
@@ -110,6 +116,7 @@ class _Generator(ActionCode):
         self.period_vars: dict[Key, _PeriodVars] = {}
         self.cap_vars: dict[Key, tuple[str, str, str]] = {}
         self.cap_states: dict[Key, str] = {}
+        self.cap_whys: dict[Key, str] = {}  # text mode: the local holding a capability state's `why` string
 
     def fresh(self, prefix: str) -> str:
         return f"{prefix}{next(self.names)}"
@@ -302,17 +309,21 @@ class _Generator(ActionCode):
                 test = self.expr(key)
                 if test != "False":
                     with self.out.when(test):
-                        self.emit(f"sc.append({lit(s.clause)}); tr.append({lit(runtime.trace_scenario(s.clause))})")
+                        line = runtime.trace_scenario(s.clause)
+                        clause, line = (jsontext.text(s.clause), jsontext.text(line)) if self.text else (s.clause, line)
+                        self.emit(f"sc.append({lit(clause)}); tr.append({lit(line)})")
         self.emit("# rules and actions")
         fired, suppressors = self.fire(mine, rules)
         chosen, direct = self.decide_actions(fired, suppressors, base_rules)
-        self.emit("acts = []")
+        self.emit("acts = []" + ("; am = []" if self.text and self.needy else ""))
         for a in ps.actions:
             ch = chosen.get(a.name)
             if ch is not None:
                 with self.out.block(f"if {ch.modality} is not None:"):
-                    self.emit(f"acts.append({{'action': {lit(a.name)}, 'modality': {ch.modality}, "
-                              f"'cites': list({ch.cites}), 'source': {ch.source}}})")
+                    self.append_entry(a.name, f"{{'action': {lit(a.name)}, 'modality': {ch.modality}, "
+                                      f"'cites': list({ch.cites}), 'source': {ch.source}}}",
+                                      jsontext.action_entry(a.name, jsontext.string(ch.modality), Code(ch.cites),
+                                                            jsontext.string(ch.source)), ch.modality)
             elif direct.get(a.name):
                 self.append_action(mine, a.name, direct[a.name])
         self.emit_periods(period_keys)
@@ -324,9 +335,15 @@ class _Generator(ActionCode):
         self.emit_conflicts()
         self.emit_escalation(escalation)
         self.emit_trace(fired, suppressors)
+        loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
+        if self.text:
+            self.emit(f"return {jsontext.decision()}")
+            self.body = self.out.lines
+            return ("def decide_validated_json(f: dict) -> str:\n"
+                    "    \"\"\"`decide_validated(f)` as the JSON text policydsl prints, written directly.\"\"\"\n"
+                    + "\n".join(loads + self.out.lines))
         self.emit("return {'scenario': sc, 'actions': acts, 'periods': per, 'extension': ext, 'conflicts': cf, "
                   "'escalation': esc, 'overridden': ov, 'trace': tr}")
-        loads = [f"    {var} = f[{lit(path)}]" for path, var in self.fact_vars.items()]
         self.body_offset = 2 + len(loads)  # lines of the function before `self.out.lines`
         return ("def decide_validated(f: dict) -> dict:\n"
                 "    \"\"\"The decision (docs/semantics.md §4 JSON form) for flat facts that passed `validate`.\"\"\"\n"
@@ -338,9 +355,24 @@ class _Generator(ActionCode):
             pv = self.period_vars[key]
             if pv.applies != "False":
                 with self.out.when(pv.applies):
+                    if self.text:
+                        self.emit(f"per.append({self.period_text(p, pv)})")
+                        continue
                     self.emit(f"per.append({{'name': {lit(p.name)}, {pv.unit}: {pv.length}, 'deadline': "
                               f"fmt({pv.deadline}) if {pv.deadline} is not None else None, 'expired': {pv.expired}, "
                               f"'source': {lit(p.source)}}})")
+
+    def period_text(self, p: ir.Period, pv: _PeriodVars) -> str:
+        """Text mode: an expression for the period's entry in `periods`."""
+        pieces: list[str] = ['{"name":' + jsontext.text(p.name) + ","]
+        pieces += [jsontext.string(pv.unit) if pv.unit.isidentifier() else jsontext.text(pyast.literal_eval(pv.unit)),
+                   ":"]
+        pieces.append(pv.length if pv.length.lstrip("-").isdigit() else Code(f"str({pv.length})"))
+        pieces += [',"deadline":', Code(f"(fmtq({pv.deadline}) if {pv.deadline} is not None else 'null')")]
+        tail = {b: ',"expired":' + b + ',"source":' + jsontext.text(p.source) + "}" for b in ("true", "false")}
+        expired = {"True": "true", "False": "false"}.get(pv.expired)
+        pieces.append(tail[expired] if expired else Code(f"({lit(tail['true'])} if {pv.expired} else {lit(tail['false'])})"))
+        return concat(pieces)
 
     def capability_vars(self, key: Key) -> tuple[str, str, str]:
         """Locals holding a capability's uses remaining, the end of its window (None without an
@@ -383,24 +415,35 @@ class _Generator(ActionCode):
         test = self.expr(key[6])
         cite = f" ({', '.join(cap.cites)})" if cap.cites else ""
         name = self.cap_states[key] = self.fresh("x")
-        with self.out.block(f"if {e}:"):
-            why = f"why_available({r}, {lit(cap.max_times)}, {lit(cap.each_days)}, fmt({lim}), {lit(cite)})"
-            self.emit(f"{name} = {{'eligible': True, 'remaining': {r}, 'why': {why}}}")
-        with self.out.block(f"elif not {test}:"):
-            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, "
-                      f"'why': {lit(runtime.why_condition_not_met(cite))}}}")
-        with self.out.block(f"elif {r} == 0:"):
-            self.emit(f"{name} = {{'eligible': False, 'remaining': 0, "
-                      f"'why': {lit(runtime.why_all_used(cap.max_times, cite))}}}")
-        with self.out.block("else:"):
-            until = f"(fmt({lim}) if {lim} is not None else 'an unknown time')"
-            self.emit(f"{name} = {{'eligible': False, 'remaining': {r}, 'why': why_after_window({until}, {lit(cite)})}}")
+        until = f"(fmt({lim}) if {lim} is not None else 'an unknown time')"
+        branches = [  # (header, eligible, remaining, why: an expression, or a constant string)
+            (f"if {e}:", True, r,
+             Code(f"why_available({r}, {lit(cap.max_times)}, {lit(cap.each_days)}, fmt({lim}), {lit(cite)})")),
+            (f"elif not {test}:", False, r, runtime.why_condition_not_met(cite)),
+            (f"elif {r} == 0:", False, "0", runtime.why_all_used(cap.max_times, cite)),
+            ("else:", False, r, Code(f"why_after_window({until}, {lit(cite)})"))]
+        why_var = self.cap_whys[key] = self.fresh("h") if self.text else ""
+        for header, eligible, remaining, why in branches:
+            with self.out.block(header):
+                if not self.text:
+                    why = why if isinstance(why, Code) else lit(why)
+                    self.emit(f"{name} = {{'eligible': {eligible}, 'remaining': {remaining}, 'why': {why}}}")
+                    continue
+                head = '{"eligible":' + jsontext.text(eligible) + ',"remaining":'
+                pieces = [head, remaining if remaining.isdigit() else Code(f"str({remaining})"), ',"why":']
+                if isinstance(why, Code):
+                    self.emit(f"{why_var} = {why}")
+                    pieces += [jsontext.string(why_var), "}"]
+                else:
+                    self.emit(f"{why_var} = {lit(why)}")
+                    pieces.append(jsontext.text(why) + "}")
+                self.emit(f"{name} = {concat(pieces)}")
         return name
 
     def emit_extension(self, cap: ir.Capability | None) -> None:
         """The first capability (N3 extension): eligible, remaining, and why."""
         if cap is None:
-            self.emit("ext = None")
+            self.emit("ext = 'null'" if self.text else "ext = None")
             return
         self.emit(f"ext = {self.capability_state(cap, self.mine.capability(cap.name))}")
 
@@ -418,6 +461,14 @@ class _Generator(ActionCode):
                 names = self.const(lit(tuple(actions)) if len(actions) > 1 else lit(actions[0]))
                 test = f"x['action'] in {names}" if len(actions) > 1 else f"x['action'] == {names}"
                 cites = lit(cap.cites)
+                if self.text:
+                    with self.out.block(f"if not {self.cap_vars[key][2]}:"):
+                        with self.out.block("for x, y in am:"):
+                            mine = test.replace("x['action']", "x")
+                            with self.out.block(f"if y == 'must' and {mine}:"):
+                                self.emit(f"cf.append(json_value({{'action': x, 'modality': 'must', 'capability': "
+                                          f"{lit(cap.name)}, 'why': {self.cap_whys[key]}, 'cites': list({cites})}}))")
+                    continue
                 with self.out.block(f"if not {self.cap_vars[key][2]}:"):
                     with self.out.block("for x in acts:"):
                         with self.out.block(f"if x['modality'] == 'must' and {test}:"):
@@ -427,9 +478,13 @@ class _Generator(ActionCode):
     def emit_escalation(self, key: Key | None) -> None:
         esc = self.ps.escalation
         if esc is None or key is None:
-            self.emit("esc = None")
+            self.emit("esc = 'null'" if self.text else "esc = None")
             return
         test = self.expr(key)
+        if self.text:
+            entry = {"platform_may_intervene": True, "rulings": list(esc.rulings), "cites": list(esc.cites)}
+            self.emit(f"esc = {lit(jsontext.text(entry))} if {test} else 'null'")
+            return
         rulings, cites = self.const(lit(esc.rulings)), self.const(lit(esc.cites))
         self.emit(f"esc = {{'platform_may_intervene': True, 'rulings': list({rulings}), 'cites': list({cites})}} "
                   f"if {test} else None")
@@ -446,105 +501,51 @@ class _Generator(ActionCode):
         for path, flags in readers.items():  # each `path=value` text is built once, if some reader fired
             name = shown[path] = self.fresh("t")
             test = "True" if "True" in flags else " or ".join(dict.fromkeys(flags))
+            if self.mine.facts[path].kind != "timestamp" and len(flags) > 3:  # cheaper to build than to test
+                test = "True"
             self.emit(f"{name} = {self.show(path)}" if test == "True" else f"{name} = {self.show(path)} if {test} else ''")
         for r, flag in zip(self.ps.rules, fired):
             if flag == "False":
                 continue
-            pieces: list[str] = [runtime.trace_fired(r.source, r.name)]
+            raw = (lambda t: t) if not self.text else jsontext.inner
+            pieces: list[str] = ['"' if self.text else "", raw(runtime.trace_fired(r.source, r.name))]
             for i, path in enumerate(r.reads):
                 pieces += [", "] if i else []
                 pieces.append(Code(shown[path]))
-            gives = runtime.trace_gives(tuple((e.modality, e.action) for e in r.effects))
+            gives = raw(runtime.trace_gives(tuple((e.modality, e.action) for e in r.effects)))
             if r.name in suppressors:
                 x = suppressors[r.name]
-                pieces.append(Code(f"(trace_suppressed({x}) if {x} is not None else {lit(gives)})"))
+                by = f"json_inner(trace_suppressed({x}))" if self.text else f"trace_suppressed({x})"
+                pieces.append(Code(f"({by} if {x} is not None else {lit(gives)})"))
             else:
                 pieces.append(gives)
+            pieces.append('"' if self.text else "")
             with self.out.when(flag):
                 self.emit(f"tr.append({concat(pieces)})")
 
     def show(self, path: str) -> str:
         """The trace text `path=value` of a fact (the evaluator's `_show`)."""
         fact, v = self.mine.facts[path], self.fact_var(path)
+        raw = jsontext.inner if self.text else (lambda t: t)  # text mode: the trace line's JSON text
         if fact.kind == "bool":
-            text = f"({lit(path + '=true')} if {v} else {lit(path + '=false')})"
+            text = f"({lit(raw(path + '=true'))} if {v} else {lit(raw(path + '=false'))})"
         elif fact.kind == "timestamp":
-            text = f"{lit(path + '=')} + fmt({v})"
+            text = f"{lit(raw(path + '='))} + fmt({v})"
         elif fact.kind == "count":
-            text = f"{lit(path + '=')} + str({v})"
+            text = f"{lit(raw(path + '='))} + str({v})"
+        elif self.text and not all(jsontext.needs_no_escape(x) for x in fact.values):
+            text = f"{lit(raw(path + '='))} + json_inner({v})"
         else:
-            text = f"{lit(path + '=')} + {v}"
-        return f"({lit(path + '=null')} if {v} is None else {text})" if fact.nullable else text
-
-    # ---- validation -----------------------------------------------------------------------------------
-    def validate_function(self) -> str:
-        """`validate(data)`: a fast check of the usual shape (nested dicts holding exactly the
-        declared facts, all valid), else the full and exact `validate_slow`."""
-        ps = self.ps
-        for o in ps.orderings:
-            self.mine.fact(o.left), self.mine.fact(o.right)
-        table = self.const(lit(ir.fact_spec(ps)))
-        orderings = self.const(lit(ir.ordering_spec(ps)))
-        w = Writer()
-        lo, hi = runtime.writable_range(ps.timezone_minutes)
-        tree = _fact_tree([f.path for f in ps.facts])
-        optional = {f.path for f in ps.facts if f.optional}
-        if tree is not None and ps.facts:
-            names = itertools.count()
-            values: dict[str, str] = {}
-            with w.block("try:"), ExitStack() as stack:
-                level: list[tuple[str, dict[str, Any], str]] = [("data", tree, "")]
-                while level:
-                    stack.enter_context(w.block("if " + " and ".join(
-                        f"type({var}) is dict and len({var}) == {_key_count(sub, prefix, optional, var)}"
-                        for var, sub, prefix in level) + ":"))
-                    deeper = []
-                    for var, sub, prefix in level:
-                        for seg, child in sub.items():
-                            name = f"n{next(names)}"
-                            if prefix + seg in optional:  # may be left out: absent is null
-                                w.emit(f"{name} = {var}.get({lit(seg)})")
-                            else:
-                                w.emit(f"{name} = {var}[{lit(seg)}]")
-                            if child is None:
-                                values[prefix + seg] = name
-                            else:
-                                deeper.append((name, child, prefix + seg + "."))
-                    level = deeper
-                checks, flat = [], []
-                for f in ps.facts:
-                    v = values[f.path]
-                    if f.kind == "timestamp":
-                        t = f"n{next(names)}"
-                        w.emit(f"{t} = read_timestamp({v})")
-                        test = f"({t} is not None and {lo} <= {t} <= {hi})"
-                        checks.append(f"({v} is None or {test})" if f.nullable else test)
-                        values[f.path] = t
-                    else:
-                        test = {"bool": f"type({v}) is bool", "count": f"(type({v}) is int and {v} >= 0)",
-                                "enum": f"{v} in {{{', '.join(lit(x) for x in f.values)}}}" if len(f.values) > 1
-                                else f"{v} == {lit(f.values[0])}" if f.values else "False"}.get(f.kind)
-                        if test is None:
-                            raise CodegenError(f"fact `{f.path}` has unknown kind `{f.kind}`")
-                        checks.append(f"({v} is None or {test})" if f.nullable else test)
-                    flat.append(f"{lit(f.path)}: {values[f.path]}")
-                for o in ps.orderings:
-                    left, right = values[o.left], values[o.right]
-                    checks.append(f"({left} is None or {right} is None or {left} {'<' if o.op == '<' else '<='} {right})")
-                with w.block(f"if {' and '.join(checks) or 'True'}:"):
-                    w.emit(f"return {{{', '.join(flat)}}}")
-            with w.block("except (KeyError, TypeError):"):
-                w.emit("pass")
-        w.emit(f"return validate_slow(data, {table}, {orderings}, {lit(ps.timezone_minutes)})")
-        return ("def validate(data: object) -> dict:\n"
-                "    \"\"\"Check JSON-like facts (docs/semantics.md §1); return the flat facts or raise FactsError.\"\"\"\n"
-                + "\n".join(w.lines))
+            text = f"{lit(raw(path + '='))} + {v}"
+        return f"({lit(raw(path + '=null'))} if {v} is None else {text})" if fact.nullable else text
 
     # ---- the module ------------------------------------------------------------------------------------
     def module(self) -> str:
         ps = self.ps
         decide_validated = self.decide_function()
         validate = self.validate_function()
+        as_text = _Generator(ps, text=True, names=self.names)  # its names and constants follow this one's
+        decide_validated_json = as_text.decide_function()
         doc = (f"Decision module generated by policydsl {__version__} from policy set {ps.name!r} version "
                f"{ps.version!r}" + (f" with merchant policy {ps.merchant!r}" if ps.merchant else "")
                + ". Do not edit: regenerate with `policydsl compile`.")
@@ -554,12 +555,16 @@ class _Generator(ActionCode):
             "from __future__ import annotations",
             runtime_source(),
             "# ---- generated from the policy set's IR " + "-" * 60,
-            f"POLICY = dict({lit(policy)})\nfmt = make_formatter({lit(ps.timezone_minutes)})\n" + "\n".join(self.consts),
+            f"POLICY = dict({lit(policy)})\nfmt = make_formatter({lit(ps.timezone_minutes)})\n"
+            f"fmtq = make_formatter({lit(ps.timezone_minutes)}, '\"')\n"
+            + "\n".join(self.consts + as_text.consts),
             validate,
             decide_validated,
             "def decide(facts: object) -> dict:\n"
             "    \"\"\"Validate JSON-like facts (raising FactsError) and decide.\"\"\"\n"
             "    return decide_validated(validate(facts))",
+            decide_validated_json,
+            self.decide_fast_function(as_text.fact_vars, as_text.body),
         ]
         # Lines are counted from `def decide_validated` (line 0), so the map does not move with the runtime.
         line_map = tuple((self.body_offset + index, kind, name) for index, (kind, name) in self.out.marks)
@@ -569,30 +574,6 @@ class _Generator(ActionCode):
                      f"LINE_MAP = (\n{entries})")
         return "\n\n\n".join(p.rstrip("\n") for p in parts) + "\n"
 
-
-def _key_count(sub: dict[str, Any], prefix: str, optional: set[str], var: str) -> str:
-    """How many keys an object holding exactly the declared facts has: the required ones, plus
-    each optional fact it gives."""
-    required = [seg for seg in sub if prefix + seg not in optional]
-    given = [f"({lit(seg)} in {var})" for seg in sub if prefix + seg in optional]
-    return " + ".join([str(len(required)), *given])
-
-
-def _fact_tree(paths: list[str]) -> dict[str, Any] | None:
-    """The declared fact paths as nested segments (leaves None); None when one path is a
-    prefix of another, a shape the fast check does not handle."""
-    tree: dict[str, Any] = {}
-    for path in paths:
-        *parents, leaf = path.split(".")
-        node = tree
-        for seg in parents:
-            node = node.setdefault(seg, {})
-            if node is None:
-                return None
-        if leaf in node:
-            return None
-        node[leaf] = None
-    return tree
 
 
 __all__ = ["CodegenError", "generate_python", "lit", "module_filename", "runtime_source"]

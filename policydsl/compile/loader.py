@@ -45,7 +45,8 @@ def safe_builtins() -> dict[str, Any]:
 
 
 def load_module(ps: ir.PolicySet) -> types.SimpleNamespace:
-    """The compiled decision module of `ps`: validate, decide_validated, decide, FactsError, POLICY."""
+    """The compiled decision module of `ps`: validate, validate_fast, decide_validated,
+    decide_validated_json, decide, FactsError, POLICY."""
     key = cache_key(ps)
     code = read_cache(key)
     if code is None:
@@ -54,7 +55,8 @@ def load_module(ps: ir.PolicySet) -> types.SimpleNamespace:
     namespace: dict[str, Any] = {"__builtins__": safe_builtins(), "__name__": "policydsl_compiled"}
     exec(code, namespace)  # code generated from the IR only; see policydsl.compile.codegen
     return types.SimpleNamespace(FILENAME=code.co_filename, **{k: namespace[k] for k in (
-        "validate", "decide_validated", "decide", "FactsError", "POLICY", "LINE_MAP")})
+        "validate", "validate_fast", "decide_validated", "decide_validated_json", "decide_json_fast", "decide",
+        "FactsError", "POLICY", "LINE_MAP")})
 
 
 def origin_of(module: types.SimpleNamespace, exc: BaseException) -> Origin | None:

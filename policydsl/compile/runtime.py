@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 
 __all__ = ["US_PER_DAY", "US_PER_HOUR", "US_PER_SECOND", "FactsError", "TimestampError", "add_months",
-           "end_of_local_day", "format_timestamp", "local_day", "make_formatter", "merge_cites", "month_deadline",
+           "end_of_local_day", "format_timestamp", "json_inner", "json_string", "json_strings", "json_value", "local_day", "make_formatter", "merge_cites", "month_deadline",
            "nest", "parse_timestamp", "read_timestamp", "stamp", "trace_fired", "trace_gives", "trace_scenario",
            "trace_suppressed", "validate_slow", "why_after_window",
            "why_all_used", "why_available", "why_condition_not_met", "writable_range"]
@@ -81,9 +81,17 @@ def parse_timestamp(text: str) -> int:
 def read_timestamp(value: object) -> int | None:
     """`parse_timestamp(value)` for a string it accepts, else None. The common shapes
     `2026-10-01T12:00:00+08:00` and `…Z` take a fast path through small caches of their date,
-    time-of-day and offset parts (requests share dates and offsets far more than instants)."""
+    time-of-day and offset parts (requests share dates and offsets far more than instants);
+    the caches hold only parts of strings of the common shape, so a string whose three parts
+    are all cached has that shape."""
     if type(value) is not str:
         return None
+    day = _DAYS.get(value[:10])
+    if day:  # a valid date other than 1970-01-01 (day 0 and False take the long way)
+        second = _SECONDS.get(value[11:19])
+        shift = _OFFSETS.get(value[19:])
+        if second is not None and second is not False and shift is not None and value[10] == "T":
+            return (day * 86400 + second - shift) * 1_000_000
     if _COMMON_SHAPE.fullmatch(value):
         day = _DAYS.get(value[:10])
         if day is None:
@@ -94,8 +102,13 @@ def read_timestamp(value: object) -> int | None:
         if day is False or second is False:
             return None
         offset = value[19:]
-        shift = 0 if offset == "Z" else (1 if offset[0] == "+" else -1) * (int(offset[1:3]) * 60 + int(offset[4:6]))
-        return (day * 86400 + second - shift * 60) * 1_000_000
+        shift = _OFFSETS.get(offset)
+        if shift is None:
+            shift = 0 if offset == "Z" else (1 if offset[0] == "+" else -1) * (int(offset[1:3]) * 3600
+                                                                            + int(offset[4:6]) * 60)
+            if len(_OFFSETS) < 4096:
+                _OFFSETS[offset] = shift
+        return (day * 86400 + second - shift) * 1_000_000
     try:
         return parse_timestamp(value)
     except TimestampError:
@@ -104,6 +117,7 @@ def read_timestamp(value: object) -> int | None:
 
 _DAYS: dict[str, int | bool] = {}  # "YYYY-MM-DD" → days since 1970-01-01, or False: no such date
 _SECONDS: dict[str, int | bool] = {}  # "HH:MM:SS" → seconds after midnight, or False: no such time
+_OFFSETS: dict[str, int] = {}  # "Z" or "+HH:MM" → seconds east of UTC
 _EPOCH_ORDINAL = _EPOCH.toordinal()
 
 
@@ -136,31 +150,73 @@ def writable_range(offset_minutes: int) -> tuple[int, int]:
     return max(_MIN_US, lo), min(_MAX_US, hi)
 
 
-def make_formatter(offset_minutes: int):
-    """`stamp(instant_us, offset_minutes)` as a one-argument function: RFC 3339 at the offset,
+def make_formatter(offset_minutes: int, quote: str = ""):
+    """`stamp(instant_us, offset_minutes)` as a one-argument function (its text in `quote`s: pass
+    '"' for the JSON string of the text, which needs no escaping): RFC 3339 at the offset,
     saturating at the first and last writable instants; each instant's text is formatted once
-    (a small cache: the same deadlines recur from one decision to the next)."""
+    (a small cache: the same deadlines recur from one decision to the next), from cached texts
+    of its local date and time of day (requests share dates far more than instants)."""
     tz = timezone(timedelta(minutes=offset_minutes))
-    local_epoch = _EPOCH.astimezone(tz)
     lo, hi = writable_range(offset_minutes)
-    zulu = offset_minutes == 0
+    shift = offset_minutes * 60 * US_PER_SECOND
+    suffix = "Z" if offset_minutes == 0 else datetime(2000, 1, 1, tzinfo=tz).isoformat()[19:]
+    first_day = _EPOCH_ORDINAL
+    end = suffix + quote
 
     texts: dict[int, str] = {}  # deadlines are ends of local days: few, and shared by many requests
+    dates: dict[int, str] = {}  # local day number → "YYYY-MM-DD"
+    clocks: dict[int, str] = {}  # second of the local day → "THH:MM:SS"
 
     def fmt(instant_us: int) -> str:
         text = texts.get(instant_us)
         if text is not None:
             return text
-        clamped = min(max(instant_us, lo), hi)
-        text = (local_epoch + timedelta(0, 0, clamped)).isoformat()
-        if zulu:
-            text = text.replace("+00:00", "Z")
+        local = (instant_us if lo <= instant_us <= hi else lo if instant_us < lo else hi) + shift
+        day = local // US_PER_DAY
+        second = local // US_PER_SECOND % 86400
+        micro = local % US_PER_SECOND
+        date = dates.get(day)
+        if date is None:
+            if len(dates) >= 4096:
+                dates.clear()
+            date = dates[day] = datetime.fromordinal(day + first_day).date().isoformat()
+        clock = clocks.get(second)
+        if clock is None:
+            clock = clocks[second] = f"T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}"
+        text = quote + date + clock + (f".{micro:06d}" + end if micro else end)
         if len(texts) >= 4096:
             texts.clear()
         texts[instant_us] = text
         return text
 
     return fmt
+
+
+# ---- the decision as JSON text (`decide_validated_json`) --------------------------------------------
+# `json_string(s)` is `json.dumps(s, ensure_ascii=False)`; escaping works character by character,
+# so the text of a string built from pieces is the texts of its pieces, joined.
+
+json_string = json.encoder.encode_basestring  # the C function json.dumps uses for a str
+#: `json.dumps(value, ensure_ascii=False, separators=(",", ":"))`, the encoding policydsl prints.
+json_value = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def json_inner(text: str) -> str:
+    """The JSON text of a string without its quotes (a piece of a longer string)."""
+    return json_string(text)[1:-1]
+
+
+_STRING_LISTS: dict = {}  # tuple of str → its JSON array: few distinct cites lists recur
+
+
+def json_strings(items: tuple) -> str:
+    """The JSON array of a tuple of strings (only strings: the cache is keyed by the tuple)."""
+    text = _STRING_LISTS.get(items)
+    if text is None:
+        if len(_STRING_LISTS) >= 4096:
+            _STRING_LISTS.clear()
+        text = _STRING_LISTS[items] = json_value(list(items))
+    return text
 
 
 # ---- calendar months, as the PRC Civil Code counts them (arts. 201–202) -------------------------
