@@ -10,7 +10,10 @@ import click
 from policydsl._version import __version__
 from policydsl.cli.app import main
 from policydsl.cli.common import ExitCode, echo_diagnostics, echo_text, policy_files, write_atomically
-from policydsl.diagnostics import Diagnostic, render_json, sorted_diagnostics
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policydsl.diagnostics import Diagnostic, render_json, sorted_diagnostics
 
 
 # ---- check ------------------------------------------------------------------------------
@@ -34,6 +37,7 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings:
       policydsl check policies/merchants/fruit_shop.policy --format github
       policydsl check policies/ --format github --sarif-file policydsl.sarif     # in CI
     """
+    from policydsl.diagnostics import render_json, sorted_diagnostics
     from policydsl.tools.check_files import CheckReport, check_files
 
     paths, problems = policy_files(files)
@@ -66,6 +70,7 @@ def check(files: tuple[str, ...], baseline: str | None, fmt: str, deny_warnings:
 
 
 def write_sarif(path: str, diags: list[Diagnostic], baseline: str | None) -> None:
+    from policydsl.diagnostics import Diagnostic
     from policydsl.report import render_sarif
 
     try:
@@ -189,6 +194,7 @@ def fmt(files: tuple[str, ...], check_only: bool, show_diff: bool) -> None:
       policydsl fmt --diff my-shop.policy
       cat my-shop.policy | policydsl fmt -
     """
+    from policydsl.diagnostics import Diagnostic
     from policydsl.api import read_source
     from policydsl.syntax.formatter import format_source
 

@@ -9,7 +9,10 @@ import click
 
 from policydsl.cli.app import main
 from policydsl.cli.common import ExitCode, echo_diagnostics, load_ir, write_atomically
-from policydsl.diagnostics import Diagnostic
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from policydsl.diagnostics import Diagnostic
 
 
 # ---- compile ----------------------------------------------------------------------------
@@ -35,6 +38,7 @@ def compile_(files: tuple[str, ...], target: str, out_path: str, baseline: str |
       policydsl compile my-shop.policy --target python -o my_shop_policy.py
       policydsl compile policies/platform/after_sales.policy --target json -o baseline.ir.json
     """
+    from policydsl.diagnostics import Diagnostic
     from policydsl.compile.codegen import generate_python
     from policydsl.ir.jsonform import to_json
 

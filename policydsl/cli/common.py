@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from policydsl.diagnostics import Diagnostic, render_text, sorted_diagnostics
-
-if TYPE_CHECKING:  # the library is imported by the commands that use it: `--help` stays fast
+if TYPE_CHECKING:  # the library (even the diagnostics) is imported where it is used: `--help` stays fast
     from policydsl import ir
     from policydsl.api import PolicySet
+    from policydsl.diagnostics import Diagnostic
 
 #: The engines `eval --engine` offers (policydsl.api.ENGINES; a test keeps the two equal).
 ENGINES = ("compiled", "interpreter")
@@ -36,6 +35,7 @@ def policy_files(paths: tuple[str, ...]) -> tuple[list[Path], list[Diagnostic]]:
     """Expand directories into their *.policy files (sorted, recursive) and patterns the shell left
     unexpanded (`'policies/*.policy'`) into the files they match. A directory or pattern that yields
     no .policy file is a PD001 usage error, so a mistyped path never passes as "nothing to check"."""
+    from policydsl.diagnostics import Diagnostic
     out: list[Path] = []
     problems: list[Diagnostic] = []
     hint = "give .policy files, or directories that hold them (searched recursively)"
@@ -89,11 +89,13 @@ def use_color(err: bool) -> bool:
 
 def echo_text(diags: list[Diagnostic], err: bool = False) -> None:
     """The text form of `diags` (in order) on stdout or stderr, coloured as `use_color` decides."""
+    from policydsl.diagnostics import render_text
     color = use_color(err)
     click.echo(render_text(diags, color=color), err=err, color=color)
 
 
 def echo_diagnostics(diags: list[Diagnostic], err: bool = True) -> None:
+    from policydsl.diagnostics import sorted_diagnostics
     if diags:
         echo_text(sorted_diagnostics(diags), err=err)
 

@@ -14,9 +14,9 @@ import click
 
 from policydsl.cli.app import main
 from policydsl.cli.common import ENGINES, ExitCode, echo_diagnostics, load_policy
-from policydsl.diagnostics import Diagnostic, PolicyDslError
 
 if TYPE_CHECKING:
+    from policydsl.diagnostics import Diagnostic, PolicyDslError
     from policydsl.api import PolicySet
     from policydsl.source import Source
     from policydsl.tools.batch import Numbered
@@ -53,6 +53,7 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
       policydsl eval my-shop.policy --facts requests.jsonl --workers 4 > decisions.jsonl
       policydsl eval policies/platform/after_sales.policy --facts incomplete.json --partial --explain
     """
+    from policydsl.diagnostics import Diagnostic
     from policydsl.tools.batch import is_json_lines, iter_lines, named_json_lines, not_utf8, open_facts
 
     name = "<stdin>" if facts_path == "-" else facts_path
@@ -114,6 +115,7 @@ def reject_single_request_flags(name: str, explain: bool, pretty: bool) -> None:
 
 
 def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: bool) -> int:
+    from policydsl.diagnostics import PolicyDslError
     from policydsl.evaluate.text import explain_decision
 
     try:
@@ -131,6 +133,7 @@ def eval_single(policy: PolicySet, text: str, name: str, explain: bool, pretty: 
 def read_request(facts_path: str, name: str, command: str) -> tuple[Any, Source]:
     """The parsed facts JSON of one request (a file or stdin) and its Source. Raises PolicyDslError
     (PD001 unreadable, PD401 not UTF-8, not JSON, or a JSON Lines batch where one request is needed)."""
+    from policydsl.diagnostics import Diagnostic, PolicyDslError
     from policydsl.evaluate.facts import load_json
     from policydsl.source import Source
     from policydsl.tools.batch import is_json_lines, named_json_lines, not_utf8, open_facts
@@ -160,6 +163,7 @@ def read_request(facts_path: str, name: str, command: str) -> tuple[Any, Source]
 
 
 def eval_partial(policy: PolicySet, facts_path: str, name: str, explain: bool, pretty: bool) -> int:
+    from policydsl.diagnostics import PolicyDslError
     import json
 
     try:
@@ -205,6 +209,7 @@ def why_(files: tuple[str, ...], facts_path: str, action: str, modality: str | N
     Example:
       policydsl why policies/platform/after_sales.policy --facts late.json --action accept_request --modality must
     """
+    from policydsl.diagnostics import Diagnostic, PolicyDslError
     import json
 
     if modality is None and not negate:
