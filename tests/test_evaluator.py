@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core_helpers import BASELINE_PATH, ENGINES, assert_no_traceback, json_lines, run_cli
+from core_helpers import BASELINE_NAME, BASELINE_PATH, ENGINES, assert_no_traceback, json_lines, run_cli
 from facts_strategies import (FRESH_GROUP, base_facts, china, get_path, jsonish_facts, rfc3339, valid_facts,
                               with_facts)
 from policydsl.api import load
@@ -907,3 +907,23 @@ def test_g3_names_the_culprit_the_checker_names(engine: str) -> None:
             assert (v.culprit, v.action) in [(o.rule, o.action) for o in decision.overridden], (path.name, v)
             seen += 1
     assert seen >= 10
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_stronger_remedy_covers_a_weaker_one(tmp_path: Path, engine: str) -> None:
+    """G3 counts stronger remedies (accept_request > reopen_after_sales > … >
+    offer_small_compensation): a merchant rule replacing the baseline's `should
+    offer_small_compensation` in S2 with `must accept_request` is not less favourable, so nothing
+    is overridden and the compensation is not restored (found by mutation testing of policydsl.ir.g3)."""
+    from policydsl.api import load
+
+    path = tmp_path / "accepting.policy"
+    path.write_text(f'merchant policy "accepting-shop" version "1" extends "{BASELINE_NAME}"\n\n'
+                    'clause M1 "Past the no-reason period we still accept the return"\n\n'
+                    "rule s2_accept cites M1, S2 replaces s2_small_compensation\n"
+                    "  when scenario S2\n  then must accept_request\n", encoding="utf-8")
+    decision = load(path, engine=engine).decide(with_facts(order__category="apparel"))
+    assert decision.scenario == ("S2", "S2.1")
+    got = actions(decision)
+    assert got["accept_request"] == ("must", ("M1", "S2")) and "offer_small_compensation" not in got
+    assert decision.overridden == ()
