@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,23 @@ def assert_no_traceback(result: Result) -> None:
 
 def json_lines(text: str) -> list[Any]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+# ---- facts documents -----------------------------------------------------------------------
+
+def without(facts: dict[str, Any], *paths: str) -> dict[str, Any]:
+    """A deep copy of a nested facts document with the facts at `paths` ("group.key") left out."""
+    out = copy.deepcopy(facts)
+    for path in paths:
+        group, key = path.split(".")
+        del out[group][key]
+    return out
+
+
+def with_values(facts: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of a nested facts document with the facts at the keys ("group.key") set."""
+    out = copy.deepcopy(facts)
+    for path, value in values.items():
+        group, key = path.split(".")
+        out[group][key] = value
+    return out

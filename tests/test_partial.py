@@ -17,28 +17,12 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import policydsl
 from policydsl.check import partial as partial_module
-from core_helpers import BASELINE_PATH, ROOT, run_cli
+from core_helpers import BASELINE_PATH, ROOT, run_cli, with_values, without
 from policy_sets import QUICK_EXCHANGE
 
 LATE_QUALITY = json.loads((ROOT / "examples" / "facts" / "late-quality-claim.json").read_text(encoding="utf-8"))
 REJECTED = ROOT / "policies" / "merchants" / "rejected" / "weakened_must_to_should.policy"
 PROPERTY = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def without(facts: dict[str, Any], *paths: str) -> dict[str, Any]:
-    out = copy.deepcopy(facts)
-    for path in paths:
-        group, key = path.split(".")
-        del out[group][key]
-    return out
-
-
-def with_values(facts: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(facts)
-    for path, value in values.items():
-        group, key = path.split(".")
-        out[group][key] = value
-    return out
 
 
 def modalities(decision) -> dict[str, str]:

@@ -13,7 +13,7 @@ import pytest
 import policydsl
 from policydsl.check import whatif
 from policy_sets import QUICK_EXCHANGE
-from core_helpers import BASELINE_PATH, ROOT, run_cli
+from core_helpers import BASELINE_PATH, ROOT, run_cli, with_values
 
 LATE_QUALITY = json.loads((ROOT / "examples" / "facts" / "late-quality-claim.json").read_text(encoding="utf-8"))
 #: A no-reason return of unused apparel, 12 days after signing: past the 7-day period.
@@ -26,14 +26,6 @@ LATE_APPAREL = {
     "negotiation": {"stage": "open"},
 }
 REJECTED = ROOT / "policies" / "merchants" / "rejected" / "weakened_must_to_should.policy"
-
-
-def with_values(facts: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(facts)
-    for path, value in values.items():
-        group, key = path.split(".")
-        out[group][key] = value
-    return out
 
 
 def flat(facts: dict[str, Any]) -> dict[str, Any]:
