@@ -600,6 +600,23 @@ def test_cache_is_written_and_reused(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert cache.cache_key(other) != cache.cache_key(ps)
 
 
+def test_the_cache_key_covers_every_module_generated_code_depends_on() -> None:
+    """A cached module is stale when any module the code generator imports from policydsl changes
+    (G3 decided in ir/g3.py once went unnoticed: mutating it left cached modules in use)."""
+    import importlib
+    import sys as _sys
+
+    hashed = {p.resolve() for p in cache.generator_sources()}
+    code = ("import sys, policydsl.compile.codegen; "
+            "print([m.__file__ for n, m in sys.modules.items() if n.startswith('policydsl.') and m.__file__])")
+    import subprocess
+
+    out = subprocess.run([_sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    imported = {Path(f).resolve() for f in eval(out)} - {Path(importlib.import_module("policydsl").__file__).resolve()}
+    imported = {f for f in imported if f.name != "__init__.py" or f.parent.name in ("compile", "ir")}
+    assert imported - hashed == set(), "modules generated code depends on but the cache key ignores"
+
+
 def test_cache_failures_are_harmless(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ps = _load(BASELINE)
     blocker = tmp_path / "not-a-dir"

@@ -1,7 +1,7 @@
 """The on-disk cache of compiled policy modules.
 
 Code objects are cached keyed by the SHA-256 of the IR's JSON form, the policydsl version,
-the code generator's own source and the Python version: $POLICYDSL_CACHE_DIR (empty: no
+the source of the compile and IR stages and the Python version: $POLICYDSL_CACHE_DIR (empty: no
 cache), else ~/.cache/policydsl. A cache that cannot be read or written is ignored.
 """
 
@@ -18,8 +18,8 @@ from pathlib import Path
 
 from policydsl import ir
 from policydsl._version import __version__
-from policydsl.compile import actions, codegen, emit, jsontext, runtime, validation
-from policydsl.ir import jsonform, normalize
+from policydsl.compile import codegen
+from policydsl.ir import g3, jsonform
 
 
 def cache_dir() -> Path | None:
@@ -30,12 +30,21 @@ def cache_dir() -> Path | None:
     return Path.home() / ".cache" / "policydsl"
 
 
+def generator_sources() -> list[Path]:
+    """Every source file generated code depends on: the compile stage (the generator and the
+    runtime it copies), the IR stage it reads (normalisation, G3, the nodes) and the leaves they
+    import (source positions, the version)."""
+    package = Path(codegen.__file__).parent.parent
+    return sorted({*Path(codegen.__file__).parent.glob("*.py"), *Path(g3.__file__).parent.glob("*.py"),
+                   package / "source.py", package / "_version.py"})
+
+
 @functools.cache
 def _generator_fingerprint() -> str:
-    """Changes whenever the code generator or the runtime it copies changes."""
+    """Changes whenever the code generator, the runtime it copies or the IR code it uses changes."""
     digest = hashlib.sha256()
-    for module in (codegen, actions, emit, jsontext, normalize, runtime, validation):
-        digest.update(Path(module.__file__).read_bytes())
+    for path in generator_sources():
+        digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
