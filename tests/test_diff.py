@@ -258,7 +258,7 @@ def test_a_mistyped_facts_or_merchants_path_stops_before_the_diff(tmp_path: Path
     base = str(BASELINE_PATH)
     shop = str(ROOT / "policies" / "merchants" / "fruit_shop.policy")
     cases = [(["--facts", str(tmp_path / "nope.jsonl")], "no such file", "--facts takes a JSON Lines"),
-             (["--merchants", shop], "is a file, not a directory", "--merchants takes a directory"),
+             (["--merchants", shop], "cannot read `" + shop + "`: a file, not a directory", "--merchants takes a directory"),
              (["--merchants", str(tmp_path / "gone")], "no such directory", "--merchants takes a directory")]
     for extra, said, hint in cases:
         result = run_cli("diff", base, base, *extra, "--format", "json")

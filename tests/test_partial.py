@@ -322,3 +322,9 @@ def test_an_unknown_timestamp_under_a_year_window_is_asked_for():
         facts = copy.deepcopy(LATE_QUALITY)
         facts["order"]["paid_at"] = paid
         assert policy.decide(facts).modality("negotiate_other_remedy") == expected
+
+
+def test_partial_refuses_a_batch_with_a_hint():
+    result = run_cli("eval", str(BASELINE_PATH), "--facts", str(ROOT / "examples" / "facts" / "batch.jsonl"), "--partial")
+    assert result.exit_code == 2 and "error[PD401]" in result.stderr
+    assert "`eval --partial` decides one request: give a file holding one JSON object" in result.stderr

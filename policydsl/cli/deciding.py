@@ -57,10 +57,8 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     from policydsl.tools.batch import is_json_lines, iter_lines, named_json_lines, not_utf8, open_facts
 
     name = "<stdin>" if facts_path == "-" else facts_path
-    if named_json_lines(facts_path):
+    if named_json_lines(facts_path) and not partial:  # --partial: read_request says a batch is not one request
         reject_single_request_flags(name, explain, pretty)
-        if partial:
-            raise click.UsageError("--partial decides one request; give a file holding one JSON object")
     policy = load_policy(files, baseline, engine)
     if partial:
         sys.exit(eval_partial(policy, facts_path, name, explain, pretty))

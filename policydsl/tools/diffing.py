@@ -240,13 +240,12 @@ def usage_problems(facts: str | None, merchants: str | Path | None) -> tuple[Dia
     """PD001 for a `--facts` file that cannot be read or a `--merchants` path that is no directory."""
     problems = []
     if facts is not None and facts != "-" and not Path(facts).is_file():
-        why = "no such file" if not Path(facts).exists() else "not a file"
+        why = "not a file" if Path(facts).exists() else "no such file"
         problems.append(Diagnostic(code="PD001", message=f"cannot read `{facts}`: {why}", file=str(facts),
                                    hint="--facts takes a JSON Lines order history"))
     if merchants is not None and not Path(merchants).is_dir():
-        why = "no such directory" if not Path(merchants).exists() else "a file, not a directory"
-        problems.append(Diagnostic(code="PD001", message=f"`{merchants}` is {why}" if Path(merchants).exists()
-                                   else f"cannot read `{merchants}`: {why}", file=str(merchants),
+        why = "a file, not a directory" if Path(merchants).exists() else "no such directory"
+        problems.append(Diagnostic(code="PD001", message=f"cannot read `{merchants}`: {why}", file=str(merchants),
                                    hint="--merchants takes a directory of merchant .policy files (searched "
                                         "recursively)"))
     return tuple(problems)
