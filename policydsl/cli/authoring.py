@@ -13,7 +13,7 @@ from policydsl.cli.common import ExitCode, echo_diagnostics, echo_text, policy_f
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from policydsl.diagnostics import Diagnostic, render_json, sorted_diagnostics
+    from policydsl.diagnostics import Diagnostic
 
 
 # ---- check ------------------------------------------------------------------------------

@@ -9,11 +9,6 @@ import click
 
 from policydsl.cli.app import main
 from policydsl.cli.common import ExitCode, echo_diagnostics, load_ir, write_atomically
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from policydsl.diagnostics import Diagnostic
-
 
 # ---- compile ----------------------------------------------------------------------------
 

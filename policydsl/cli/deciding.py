@@ -16,7 +16,6 @@ from policydsl.cli.app import main
 from policydsl.cli.common import ENGINES, ExitCode, echo_diagnostics, load_policy
 
 if TYPE_CHECKING:
-    from policydsl.diagnostics import Diagnostic, PolicyDslError
     from policydsl.api import PolicySet
     from policydsl.source import Source
     from policydsl.tools.batch import Numbered
