@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import itertools
 import json
 import re
 import sys
-from collections.abc import Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -45,7 +44,7 @@ def run_eval(*args: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize("policy", ["baseline", "stingy"])
 def test_workers_write_the_same_bytes(tmp_path: Path, stingy: Path, monkeypatch: pytest.MonkeyPatch,
                                       policy: str) -> None:
-    monkeypatch.setattr(batch, "CHUNK_LINES", 7)  # many chunks, so order across workers matters
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 2000)  # many blocks, so order across workers matters
     facts = tmp_path / "orders.jsonl"
     text = requests_jsonl(300)
     facts.write_text(text, encoding="utf-8")
@@ -91,24 +90,43 @@ def test_json_lines_from_stdin_and_a_single_request(tmp_path: Path) -> None:
     assert len(outs) == 1 and json.loads(outs.pop())["scenario"] == ["S2", "S2.1"]
 
 
+class Endless(io.RawIOBase):
+    """A byte stream of the same request, line after line, for ever; `consumed` counts the bytes read."""
+
+    def __init__(self, line: bytes) -> None:
+        self.line = line
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = len(buffer)
+        data = (self.line * (size // len(self.line) + 2))[self.consumed % len(self.line):][:size]
+        buffer[:size] = data
+        self.consumed += size
+        return size
+
+
 def test_streaming_reads_only_ahead_of_what_it_writes() -> None:
-    """Constant memory: an endless input is decided lazily, with any number of workers."""
+    """Constant memory: an endless input is decided lazily, with any number of workers; what is read
+    ahead of the output is bounded by the blocks the workers hold."""
+    from policydsl.tools import workers as pool
+
     backend = load(BASELINE).backend
-    line = json.dumps(BASE)
+    line = json.dumps(BASE).encode() + b"\n"
     for workers in (1, 2):
-        consumed = itertools.count()
-
-        def endless() -> Iterator[tuple[int, str]]:
-            for number in itertools.count(1):
-                next(consumed)
-                yield number, line
-
-        results = batch.decide_lines(backend, endless(), "<endless>", workers)
-        first = list(itertools.islice(results, 600))
-        results.close()
-        assert len(first) == 600 and all(ok for ok, _ in first)
-        limit = 600 + (workers * batch.CHUNKS_AHEAD + 1) * batch.CHUNK_LINES if workers > 1 else 600
-        assert next(consumed) <= limit
+        stream = Endless(line)
+        blocks = batch.decide_stream(backend, stream, "<endless>", workers)
+        decided = written = 0
+        while decided < 600:
+            records, failed, text = next(blocks)
+            assert failed == 0 and text.count("\n") == records
+            decided += records
+            written += records * len(line)
+        blocks.close()
+        ahead = (workers * pool.AHEAD + 1 if workers > 1 else 1) * batch.BLOCK_BYTES
+        assert stream.consumed <= written + ahead
 
 
 def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,14 +138,14 @@ def test_progress_only_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
             return True
 
     policy = load(BASELINE)
-    lines = [(n, json.dumps(BASE) + "\n") for n in range(1, 2501)]
-    size = sum(len(t.encode()) for _, t in lines)
+    data = (json.dumps(BASE) + "\n").encode() * 2500
+    size = len(data)
     outputs = []
     for stream, total, quiet in ((Terminal(), size, False), (Terminal(), None, False), (io.StringIO(), size, False),
                                  (Terminal(), size, True)):
         monkeypatch.setattr(sys, "stderr", stream)
         monkeypatch.setattr(sys, "stdout", io.StringIO())
-        assert deciding.eval_lines(policy, lines, "<test>", total=total, quiet=quiet) == cli.ExitCode.OK
+        assert deciding.eval_lines(policy, io.BytesIO(data), "<test>", total=total, quiet=quiet) == cli.ExitCode.OK
         outputs.append(sys.stdout.getvalue())
         shown = stream.getvalue()
         if isinstance(stream, Terminal) and not quiet:
@@ -282,48 +300,94 @@ def interleavings(draw: st.DrawFn) -> list[tuple[str, str]]:
     return out
 
 
+def decided_lines(backend: Any, data: bytes, workers: int) -> tuple[list[str], int]:
+    """The output lines of `eval`'s batch path on `data`, and how many were error records."""
+    blocks = list(batch.decide_stream(backend, io.BytesIO(data), "<x>", workers))
+    text = "".join(t for _, _, t in blocks)
+    assert text.count("\n") == sum(r for r, _, _ in blocks)
+    return text.splitlines(), sum(f for _, f, _ in blocks)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=interleavings(), crlf=st.booleans())
-def test_one_output_line_per_record_whatever_the_whitespace(tmp_path: Path, workers: int,
-                                                            lines: list[tuple[str, str]], crlf: bool) -> None:
+@given(lines=interleavings(), crlf=st.booleans(), block=st.sampled_from([1, 40, 1 << 15]))
+def test_one_output_line_per_record_whatever_the_whitespace(workers: int, lines: list[tuple[str, str]], crlf: bool,
+                                                            block: int) -> None:
     """Every line that is not blank by JSON's definition gets exactly one output line, with its
     own line number: a lone `\r` inside a record does not split it, and U+3000, U+2028, a form
-    feed or \x1f alone are error records, not silently dropped lines."""
+    feed or \x1f alone are error records, not silently dropped lines. Blocks of 1 byte (a line
+    each) and of 40 bytes put the lines in several blocks, dealt to the workers."""
     end = "\r\n" if crlf else "\n"
-    path = tmp_path / "odd.jsonl"
-    path.write_bytes(end.join(text for _, text in lines).encode("utf-8") + end.encode())
-    with batch.open_facts(str(path)) as stream:
-        got = list(batch.decide_lines(load(BASELINE).backend, batch.iter_lines(stream), "odd.jsonl", workers))
+    data = end.join(text for _, text in lines).encode("utf-8") + end.encode()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(batch, "BLOCK_BYTES", block)
+        got, failed = decided_lines(load(BASELINE).backend, data, workers)
     wanted = [(number, kind) for number, (kind, _) in enumerate(lines, start=1) if kind != "blank"]
     assert len(got) == len(wanted)
-    for (ok, out), (number, kind) in zip(got, wanted):
-        assert ok is (kind == "good"), (number, out)
-        if not ok:
-            assert json.loads(out)["line"] == number
+    assert failed == sum(kind == "bad" for _, kind in wanted)
+    for out, (number, kind) in zip(got, wanted):
+        record = json.loads(out)
+        assert ("errors" not in record) is (kind == "good"), (number, out)
+        if kind != "good":
+            assert record["line"] == number
+
+
+def test_read_blocks_cuts_whole_lines_and_numbers_them() -> None:
+    """Blocks join to the input, end at a line's end (but the last), and know their first line's number."""
+    @settings(max_examples=300, deadline=None)
+    @given(data=st.lists(st.sampled_from([b"a", b"\xe4\xb8\xad", b"\n", b"\r", b" "]), max_size=60).map(b"".join),
+           size=st.integers(1, 12))
+    def check(data: bytes, size: int) -> None:
+        blocks = list(batch.read_blocks(io.BytesIO(data), size))
+        assert b"".join(b for _, b in blocks) == data
+        at = 0
+        for i, (first, block) in enumerate(blocks):
+            assert block and (block.endswith(b"\n") or i == len(blocks) - 1)
+            assert first == data[:at].count(b"\n") + 1
+            at += len(block)
+    check()
 
 
 @pytest.mark.parametrize("method", ["fork", "spawn"])
 def test_workers_under_every_start_method_write_what_one_worker_writes(method: str,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     """A forked worker inherits the decider; a spawned one rebuilds it from the JSON IR. Both
-    give one worker's lines, in order, error records included."""
+    give one process's lines, in order, error records included."""
     import multiprocessing
 
     real_get_context = multiprocessing.get_context
-    monkeypatch.setattr(batch, "CHUNK_LINES", 5)
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 100)
     monkeypatch.setattr(multiprocessing, "get_context", lambda *_: real_get_context(method))
     backend = load(BASELINE).backend
-    lines = [(n, json.dumps(BASE) if n % 4 else "{not json") for n in range(1, 24)]
-    one = list(batch.decide_lines(backend, lines, "<x>", 1))
+    data = "".join((json.dumps(BASE) if n % 4 else "{not json") + "\n" for n in range(1, 24)).encode()
+    one = decided_lines(backend, data, 1)
     terminated: list[object] = []
     process_type = type(real_get_context(method).Process())
     monkeypatch.setattr(process_type, "terminate", lambda self: terminated.append(self))
-    assert list(batch.decide_lines(backend, lines, "<x>", 2)) == one
-    assert [ok for ok, _ in one].count(False) == 5
+    assert decided_lines(backend, data, 2) == one
+    assert one[1] == 5
     # Every worker ended by itself when its pipe closed; none had to be terminated (a forked
     # worker that kept the parent's end of its pipe open never saw the end of its input).
     assert terminated == []
+
+
+def test_a_line_longer_than_a_pipe_holds_is_dealt_without_deadlock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A line longer than a worker's pipe holds is sent only once the worker has replied to what it
+    held: otherwise this process waits on a full pipe of lines while the worker waits on a full
+    pipe of results. Tried with pipes left at the system's size (64 KiB on Linux), believed to hold
+    4 KiB, blocks of ~50 requests (their results outgrow a pipe) and a line of 2 MiB of trailing
+    whitespace (valid JSON) in the middle."""
+    from policydsl.tools import workers as pool
+
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 1 << 14)
+    monkeypatch.setattr(pool, "_enlarge", lambda end: pool.PIPE_BYTES_UNKNOWN)
+    backend = load(BASELINE).backend
+    line = json.dumps(BASE)
+    lines = [line] * 600
+    lines[170] = line + " " * (2 << 20)
+    lines[300] = "{not json" + " " * (1 << 20)
+    data = "\n".join(lines).encode() + b"\n"
+    assert decided_lines(backend, data, 2) == decided_lines(backend, data, 1)
 
 
 def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -333,11 +397,12 @@ def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.Mo
     def broken(flat: object) -> dict:
         raise PolicyEvaluationError("compiled code for rule x failed: boom")
 
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 100)
     monkeypatch.setattr(backend, "decision_dict", broken)
     monkeypatch.setattr(backend, "decision_text", broken)
     monkeypatch.setattr(backend, "decide_text_fast", broken)  # the fast path falls back to decision_text
     with pytest.raises(PolicyEvaluationError, match="boom"):
-        list(batch.decide_lines(backend, [(1, json.dumps(BASE))], "<x>", 2))
+        decided_lines(backend, (json.dumps(BASE) + "\n").encode() * 12, 2)
 
 
 def _with_key_twice(facts: dict, path: tuple[str, ...], first: object) -> str:

@@ -7,8 +7,7 @@ import itertools
 import os
 import sys
 import time
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -18,7 +17,6 @@ from policydsl.cli.common import ENGINES, ExitCode, echo_diagnostics, load_polic
 if TYPE_CHECKING:
     from policydsl.api import PolicySet
     from policydsl.source import Source
-    from policydsl.tools.batch import Numbered
 
 
 @main.command("eval")
@@ -31,8 +29,9 @@ if TYPE_CHECKING:
 @click.option("--pretty", is_flag=True, help="Indent the JSON of a single decision (not a JSON Lines batch).")
 @click.option("--engine", type=click.Choice(ENGINES), default="compiled", show_default=True,
               help="Decide with the compiled policy, or with the reference interpreter.")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Processes deciding a JSON Lines batch (the output is the same for any number).")
+@click.option("--workers", type=click.IntRange(min=0), default=0, show_default=True,
+              help="Processes deciding a JSON Lines batch; 0: one per CPU, none for a small batch (the output is "
+                   "the same for any number).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar for a batch (it shows only on a terminal).")
 @click.option("--partial", is_flag=True,
               help="Facts left out (or null where not nullable) are unknown: print what is certain, what is "
@@ -53,7 +52,7 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
       policydsl eval policies/platform/after_sales.policy --facts incomplete.json --partial --explain
     """
     from policydsl.diagnostics import Diagnostic
-    from policydsl.tools.batch import is_json_lines, iter_lines, named_json_lines, not_utf8, open_facts
+    from policydsl.tools.batch import is_json_lines, named_json_lines, not_utf8, open_binary, open_facts
 
     name = "<stdin>" if facts_path == "-" else facts_path
     if named_json_lines(facts_path) and not partial:  # --partial: read_request says a batch is not one request
@@ -61,11 +60,16 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     policy = load_policy(files, baseline, engine)
     if partial:
         sys.exit(eval_partial(policy, facts_path, name, explain, pretty))
+    if workers == 0:
+        from policydsl.tools.workers import cpu_count
+
+        workers = cpu_count()
     try:
-        with open_facts(facts_path) as stream:
-            if named_json_lines(facts_path):  # streamed: constant memory
+        if named_json_lines(facts_path):  # streamed: constant memory
+            with open_binary(facts_path) as binary:
                 size = None if facts_path == "-" else file_size(facts_path)
-                sys.exit(eval_lines(policy, iter_lines(stream), name, workers, total=size, quiet=quiet))
+                sys.exit(eval_lines(policy, binary, name, workers, total=size, quiet=quiet))
+        with open_facts(facts_path) as stream:
             text = stream.read()
     except OSError as exc:
         echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
@@ -80,7 +84,8 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     if batch:
         reject_single_request_flags(name, explain, pretty)
         size = None if facts_path == "-" else file_size(facts_path)
-        sys.exit(eval_lines(policy, iter_lines(io.StringIO(text)), name, workers, total=size, quiet=quiet))
+        binary = io.BytesIO(text.encode("utf-8", "surrogateescape"))  # the bytes read, as they were
+        sys.exit(eval_lines(policy, binary, name, workers, total=size, quiet=quiet))
     if not_utf8(text):
         echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text",
                                      hint="save the facts as UTF-8")])
@@ -240,20 +245,20 @@ def why_(files: tuple[str, ...], facts_path: str, action: str, modality: str | N
     sys.exit(ExitCode.OK if result.found else ExitCode.VIOLATIONS)
 
 
-def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers: int = 1, *,
+def eval_lines(policy: PolicySet, stream: IO[bytes], name: str, workers: int = 1, *,
                total: int | None = None, quiet: bool = False) -> int:
     """Decide a JSON Lines batch to stdout. On a terminal (stderr a TTY, no `quiet`) a progress bar on
     stderr shows the bytes read against `total` (the file's size; None: unknown), the rate and the ETA."""
-    from policydsl.tools.batch import Metered, decide_lines
+    from policydsl.tools.batch import Counted, decide_stream
 
     failed = done = 0
-    out = sys.stdout  # written line by line: click.echo would flush every decision of a large batch
-    metered = Metered(lines)
-    results = decide_lines(policy.backend, metered, name, workers)
+    out = sys.stdout  # a block of lines at a time: click.echo would flush every decision of a large batch
+    counted = Counted(stream)
+    blocks = decide_stream(policy.backend, counted, name, workers)
     if quiet or not sys.stderr.isatty():
-        for ok, line in results:
-            failed += not ok
-            out.write(line + "\n")
+        for _, bad, text in blocks:
+            failed += bad
+            out.write(text)
     else:
         started = time.monotonic()
 
@@ -264,15 +269,15 @@ def eval_lines(policy: PolicySet, lines: Iterable[Numbered], name: str, workers:
         with click.progressbar(length=total, iterable=None if total is not None else itertools.repeat(None),
                                label="deciding", file=sys.stderr, item_show_func=rate, show_eta=True,
                                show_percent=total is not None, width=24) as bar:
-            seen = 0
-            for ok, line in results:
-                failed += not ok
-                out.write(line + "\n")
-                done += 1
-                if done % PROGRESS_EVERY == 0:
-                    bar.update(metered.consumed - seen)
-                    seen = metered.consumed
-            bar.update(max(metered.consumed - seen, 0) if total is None else max(total - seen, 0))
+            seen = shown = 0
+            for records, bad, text in blocks:
+                failed += bad
+                out.write(text)
+                done += records
+                if done - shown >= PROGRESS_EVERY:
+                    bar.update(counted.consumed - seen)
+                    seen, shown = counted.consumed, done
+            bar.update(max(counted.consumed - seen, 0) if total is None else max(total - seen, 0))
     if failed:
         click.echo(f"{failed} line(s) of {name} were not valid facts (see the error records)", err=True)
     return ExitCode.ERROR if failed else ExitCode.OK

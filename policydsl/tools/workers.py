@@ -1,0 +1,191 @@
+"""Deciding a JSON Lines batch in worker processes.
+
+This process only reads blocks of whole lines (`batch.read_blocks`), deals them round robin
+to `workers` processes over pipes, and hands on their results in input order; the workers
+do all the deciding. A block's result comes back as one string of output lines, so this
+process does no work per line: with N workers on N cores a batch runs close to N times as
+fast as in one process (bench/bench_eval.py measures it).
+
+Each worker holds at most `AHEAD` = 2 blocks (the one it decides and the next, waiting in
+its pipe), so it never waits for work, and memory stays constant however long the input.
+No deadlock: a worker only ever blocks sending a result; this process sends a block to a
+worker that still holds one only when the block fits the worker's pipe whole (so the send
+returns once the worker has read the block before it, which it does unasked), and otherwise
+first receives that worker's results. A forked worker inherits the
+decider; under another start method it rebuilds it from the policy set's JSON IR.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from collections import deque
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+from policydsl.api import Backend, make_backend
+from policydsl.ir.jsonform import from_json, to_json
+from policydsl.tools.batch import Block, LineDecider, decide_block
+
+AHEAD = 2  # blocks dealt to a worker and not yet received back
+#: The pipe buffer asked for (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default).
+PIPE_BYTES = 1 << 20
+#: What a pipe is assumed to hold where the system does not say (POSIX guarantees 512 bytes).
+PIPE_BYTES_UNKNOWN = 4096
+
+
+def cpu_count() -> int:
+    """The CPUs this process may run on (its affinity where the system says, else all)."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+class _Worker:
+    """A worker process and this process's ends of its two pipes."""
+
+    def __init__(self, process: BaseProcess, inbox: Connection, outbox: Connection, capacity: int) -> None:
+        self.process = process
+        self.inbox = inbox  # results, from the worker
+        self.outbox = outbox  # blocks, to the worker
+        self.capacity = capacity  # bytes the outbox's pipe holds
+        self.received: deque[Any] = deque()  # results received ahead of their turn
+        self.outstanding = 0  # blocks sent whose result is not yet received
+
+    def send(self, job: tuple[int, bytes]) -> None:
+        if len(job[1]) + 256 > self.capacity:  # might not fit the pipe whole: let the worker reply first
+            while self.outstanding:
+                self.receive()
+        self.outbox.send(job)
+        self.outstanding += 1
+
+    def receive(self) -> None:
+        try:
+            self.received.append(self.inbox.recv())
+        except EOFError:
+            raise RuntimeError("a batch worker process ended unexpectedly") from None
+        self.outstanding -= 1
+
+    def result(self) -> Block:
+        """The result of the oldest block dealt to this worker and not yet handed on."""
+        if not self.received:
+            self.receive()
+        reply = self.received.popleft()
+        if isinstance(reply, BaseException):  # a bug in an engine: raised here, as one process would
+            raise reply
+        return reply
+
+    def close(self) -> None:
+        self.outbox.close()
+        self.inbox.close()
+
+
+def decide_in_workers(backend: Backend, blocks: Iterator[tuple[int, bytes]], name: str,
+                      workers: int) -> Iterator[Block]:
+    """The decided `blocks`, in input order, from `workers` worker processes. An input of no
+    more blocks than the workers would hold is decided here: starting processes would cost
+    more than it saves."""
+    head = []
+    for block in blocks:
+        head.append(block)
+        if len(head) > workers * AHEAD:
+            break
+    else:
+        decide = LineDecider(backend, name)
+        for first, data in head:
+            yield decide_block(decide, first, data)
+        return
+    started = _start(backend, name, workers)
+    try:
+        order: deque[_Worker] = deque()  # the worker of each block in flight, in input order
+        turn = 0
+        for block in _chain(head, blocks):
+            if len(order) == workers * AHEAD:
+                yield order.popleft().result()
+            worker = started[turn]
+            turn = (turn + 1) % workers
+            worker.send(block)
+            order.append(worker)
+        while order:
+            yield order.popleft().result()
+    finally:  # a closed pipe ends a worker, whether it waits for a block or is sending a result
+        _stop(started)
+
+
+def _chain(head: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
+    yield from head
+    head.clear()
+    yield from rest
+
+
+def _start(backend: Backend, name: str, workers: int) -> list[_Worker]:
+    context = multiprocessing.get_context()
+    # A forked worker inherits the decider as it is; another start method rebuilds it from the JSON IR.
+    inherited = LineDecider(backend, name) if context.get_start_method() == "fork" else None
+    ir_json = None if inherited else to_json(backend.ir)
+    started: list[_Worker] = []
+    try:
+        for _ in range(workers):
+            jobs_in, jobs_out = context.Pipe(duplex=False)
+            results_in, results_out = context.Pipe(duplex=False)
+            capacity = _enlarge(jobs_out)
+            _enlarge(results_out)
+            # A forked worker inherits this process's ends of its own and earlier pipes: it closes
+            # them, or it would never see the end of its input when this process closes its end.
+            ours = [end for w in started for end in (w.inbox, w.outbox)] + [jobs_out, results_in] if inherited else []
+            process = context.Process(target=_serve, args=(jobs_in, results_out, ours, inherited, ir_json,
+                                                           backend.name, name), daemon=True)
+            process.start()
+            jobs_in.close()
+            results_out.close()
+            started.append(_Worker(process, results_in, jobs_out, capacity))
+    except BaseException:
+        _stop(started)
+        raise
+    return started
+
+
+def _enlarge(end: Connection) -> int:
+    """Ask for a larger pipe buffer (Linux); the bytes the pipe holds, as far as the system says."""
+    try:
+        import fcntl
+    except ImportError:
+        return PIPE_BYTES_UNKNOWN
+    for request, argument in ((getattr(fcntl, "F_SETPIPE_SZ", None), PIPE_BYTES),
+                              (getattr(fcntl, "F_GETPIPE_SZ", None), 0)):
+        if request is not None:
+            with contextlib.suppress(OSError):
+                return int(fcntl.fcntl(end.fileno(), request, argument))
+    return PIPE_BYTES_UNKNOWN
+
+
+def _stop(started: list[_Worker]) -> None:
+    for worker in started:
+        worker.close()
+    for worker in started:
+        worker.process.join(timeout=5)
+        if worker.process.is_alive():
+            worker.process.terminate()
+
+
+def _serve(jobs: Connection, results: Connection, inherited_ends: list[Connection], decider: LineDecider | None,
+           ir_json: str | None, engine: str, name: str) -> None:
+    """A worker: decide blocks until the parent closes its end of the pipe."""
+    for end in inherited_ends:
+        end.close()
+    with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
+        if decider is None:
+            assert ir_json is not None
+            decider = LineDecider(make_backend(from_json(ir_json), engine), name)
+        while True:
+            first, data = jobs.recv()
+            try:
+                reply: Any = decide_block(decider, first, data)
+            except Exception as exc:  # a bug in an engine: reported in the parent
+                reply = exc
+            results.send(reply)
