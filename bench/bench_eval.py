@@ -214,6 +214,9 @@ def main() -> int:
     for workers, rate in rates.items():
         print(f"batch (eval's decide_stream, compiled) with {workers} worker process(es): {rate:,.0f} lines/s"
               + (f" ({rate / rates[1]:.2f}x one process)" if workers > 1 else " (in one process)"))
+    ceiling = parallel_ceiling(args.repeats)
+    print(f"this machine's ceiling for 2 processes (a pure-Python loop alone, then in 2 processes at once): "
+          f"{ceiling:.2f}x one")
     starts = []
     for _ in range(5):
         t0 = time.perf_counter()
@@ -225,7 +228,8 @@ def main() -> int:
     print()
     print(f"Goals (issue 11), load average {os.getloadavg()[0]:.1f} now:")
     print(f"- line path ≤ 2.5x the JSON round trip: {line_us / floor_us:.2f}x ({line_us:.2f} µs vs {floor_us:.2f} µs)")
-    print(f"- 2 workers ≥ 1.8x one worker: {rates[2] / rates[1]:.2f}x ({os.cpu_count()} CPUs)")
+    print(f"- 2 workers ≥ 1.8x one worker: {rates[2] / rates[1]:.2f}x ({os.cpu_count()} CPUs; the machine allows "
+          f"{ceiling:.2f}x)")
     print(f"- PolicySet.decide ≤ 1.5x the hand-written validation + decision: {decide_us / hand_us:.2f}x "
           f"({decide_us:.2f} µs vs {hand_us:.2f} µs)")
     return 0
@@ -242,6 +246,27 @@ def batch_rates(backend: Any, data: bytes, n: int, repeats: int) -> dict[int, fl
             seconds = _timed(lambda: sum(r for r, _, _ in decide_stream(backend, io.BytesIO(data), "<bench>", workers)))
             best[workers] = min(best.get(workers, seconds), seconds)
     return {workers: n / best[workers] for workers in counts}
+
+
+def _spin(rounds: int = 5_000_000) -> float:
+    """Seconds for a pure-Python loop: CPU work that shares nothing."""
+    start = time.perf_counter()
+    total = 0
+    for i in range(rounds):
+        total += i
+    return time.perf_counter() - start
+
+
+def parallel_ceiling(repeats: int) -> float:
+    """How much faster 2 processes get CPU work done than 1 on this machine: 2 × the loop's time
+    alone / its time with 2 copies at once (2.0 on two idle cores; less on a shared machine or
+    on two hyperthreads of one core). The best of `repeats` rounds of each."""
+    import multiprocessing
+
+    alone = min(_spin() for _ in range(repeats))
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        both = min(max(pool.map(_spin, [5_000_000] * 2)) for _ in range(repeats))
+    return 2 * alone / both
 
 
 def _timed(fn: Callable[[], Any]) -> float:
