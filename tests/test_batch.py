@@ -435,3 +435,40 @@ def test_a_key_given_twice_is_an_error_record_on_every_path(first: object) -> No
     escaped = plain.replace('"request"', '"\\u0072equest"')
     assert escaped != plain and decide(1, escaped) == decide(1, plain) == (True, dumps(load(BASELINE).decide(BASE)
                                                                                        .to_dict()))
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="named pipes need POSIX")
+def test_a_named_pipe_is_decided_as_its_lines_come(tmp_path: Path) -> None:
+    """A client that writes one request into a named pipe and waits, keeping the pipe open, gets its
+    decision then, not when 32 KiB have come or the pipe is closed (reads take what has arrived, the
+    output is flushed a block at a time, and the default is one process for a pipe)."""
+    import os
+    import select
+    import subprocess
+
+    fifo = tmp_path / "requests.jsonl"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([sys.executable, "-m", "policydsl", "eval", str(BASELINE), "--facts", str(fifo)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        with open(fifo, "w", encoding="utf-8") as client:
+            client.write(json.dumps(BASE) + "\n")
+            client.flush()
+            ready, _, _ = select.select([process.stdout], [], [], 60)
+            assert ready, "no decision while the pipe stayed open"
+            first = process.stdout.readline()
+            assert json.loads(first)["scenario"] == ["S2", "S2.1"]
+            client.write("{not json\n")
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 2 and json.loads(out)["line"] == 2, err
+
+
+def test_a_lone_surrogate_read_from_a_text_only_stdin_is_an_error_record() -> None:
+    """Text from a stdin that has no bytes underneath (an embedding program's StringIO) may hold a
+    lone surrogate no byte stands for: its line becomes a PD401 record, the other lines are decided."""
+    text = json.dumps(BASE) + "\n" + '{"order": "\ud800"}\n'
+    lines, failed = decided_lines(load(BASELINE).backend, batch.as_bytes(text), 1)
+    assert failed == 1 and json.loads(lines[0])["scenario"] == ["S2", "S2.1"]
+    assert json.loads(lines[1])["errors"][0]["code"] == "PD401"

@@ -52,7 +52,7 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
       policydsl eval policies/platform/after_sales.policy --facts incomplete.json --partial --explain
     """
     from policydsl.diagnostics import Diagnostic
-    from policydsl.tools.batch import is_json_lines, named_json_lines, not_utf8, open_binary, open_facts
+    from policydsl.tools.batch import as_bytes, is_json_lines, named_json_lines, not_utf8, open_binary, open_facts
 
     name = "<stdin>" if facts_path == "-" else facts_path
     if named_json_lines(facts_path) and not partial:  # --partial: read_request says a batch is not one request
@@ -60,15 +60,20 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
     policy = load_policy(files, baseline, engine)
     if partial:
         sys.exit(eval_partial(policy, facts_path, name, explain, pretty))
-    if workers == 0:
+    size = None if facts_path == "-" else file_size(facts_path)
+    if workers == 0:  # one per CPU for a file; a pipe is decided as its lines come, in this process
         from policydsl.tools.workers import cpu_count
 
-        workers = cpu_count()
+        workers = cpu_count() if size is not None else 1
+    if named_json_lines(facts_path):  # streamed: constant memory
+        try:
+            binary = open_binary(facts_path)
+        except OSError as exc:
+            echo_diagnostics([Diagnostic(code="PD001", message=f"cannot read `{facts_path}`: {exc.strerror}")])
+            sys.exit(ExitCode.ERROR)
+        with binary:
+            sys.exit(eval_lines(policy, binary, name, workers, total=size, quiet=quiet, flush=size is None))
     try:
-        if named_json_lines(facts_path):  # streamed: constant memory
-            with open_binary(facts_path) as binary:
-                size = None if facts_path == "-" else file_size(facts_path)
-                sys.exit(eval_lines(policy, binary, name, workers, total=size, quiet=quiet))
         with open_facts(facts_path) as stream:
             text = stream.read()
     except OSError as exc:
@@ -83,9 +88,7 @@ def eval_(files: tuple[str, ...], facts_path: str, baseline: str | None, explain
         batch = False
     if batch:
         reject_single_request_flags(name, explain, pretty)
-        size = None if facts_path == "-" else file_size(facts_path)
-        binary = io.BytesIO(text.encode("utf-8", "surrogateescape"))  # the bytes read, as they were
-        sys.exit(eval_lines(policy, binary, name, workers, total=size, quiet=quiet))
+        sys.exit(eval_lines(policy, io.BytesIO(as_bytes(text)), name, workers, total=size, quiet=quiet))
     if not_utf8(text):
         echo_diagnostics([Diagnostic(code="PD401", message=f"`{name}` is not UTF-8 text",
                                      hint="save the facts as UTF-8")])
@@ -246,9 +249,10 @@ def why_(files: tuple[str, ...], facts_path: str, action: str, modality: str | N
 
 
 def eval_lines(policy: PolicySet, stream: IO[bytes], name: str, workers: int = 1, *,
-               total: int | None = None, quiet: bool = False) -> int:
+               total: int | None = None, quiet: bool = False, flush: bool = False) -> int:
     """Decide a JSON Lines batch to stdout. On a terminal (stderr a TTY, no `quiet`) a progress bar on
-    stderr shows the bytes read against `total` (the file's size; None: unknown), the rate and the ETA."""
+    stderr shows the bytes read against `total` (the file's size; None: unknown), the rate and the ETA.
+    With `flush` (input from a pipe), each block's decisions are flushed as soon as they are written."""
     from policydsl.tools.batch import Counted, decide_stream
 
     failed = done = 0
@@ -259,6 +263,8 @@ def eval_lines(policy: PolicySet, stream: IO[bytes], name: str, workers: int = 1
         for _, bad, text in blocks:
             failed += bad
             out.write(text)
+            if flush:
+                out.flush()
     else:
         started = time.monotonic()
 

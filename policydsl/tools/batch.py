@@ -45,14 +45,19 @@ def open_facts(path: str) -> AbstractContextManager[IO[str]]:
     return open(path, encoding="utf-8", errors="surrogateescape", newline="\n")
 
 
-def open_binary(path: str) -> AbstractContextManager[IO[bytes]]:
-    """The facts file, or stdin for `-`, as bytes: how `eval` streams a batch (`read_blocks`)."""
-    if path == "-":
-        buffer = getattr(sys.stdin, "buffer", None)
-        if buffer is None:  # a text-only stdin (an embedding program's): its text, as UTF-8
-            return contextlib.nullcontext(io.BytesIO(sys.stdin.read().encode("utf-8", "surrogateescape")))
-        return contextlib.nullcontext(buffer)
+def open_binary(path: str) -> IO[bytes]:
+    """A JSON Lines file, as bytes: how `eval` streams a named batch (`read_blocks`)."""
     return open(path, "rb")
+
+
+def as_bytes(text: str) -> bytes:
+    """Text read from facts input, as the bytes it was read from: "surrogateescape" restores bytes
+    that were not UTF-8; a lone surrogate from a text-only stdin is kept as its (invalid) UTF-8
+    form, so that its line becomes an error record (`not_utf8`) rather than ending the batch."""
+    try:
+        return text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogatepass")
 
 
 def is_json_lines(path: str, head: str) -> bool:
@@ -101,6 +106,11 @@ class Counted:
 
     def read(self, size: int = -1) -> bytes:
         data = self._stream.read(size)
+        self.consumed += len(data)
+        return data
+
+    def read1(self, size: int = -1) -> bytes:
+        data = getattr(self._stream, "read1", self._stream.read)(size)
         self.consumed += len(data)
         return data
 
@@ -180,9 +190,10 @@ def read_blocks(stream: IO[bytes], size: int | None = None) -> Iterator[tuple[in
     split on `\n` only, which never occurs inside a UTF-8 sequence, so every block decodes on
     its own exactly as the whole input would."""
     size = size or BLOCK_BYTES
+    read = getattr(stream, "read1", stream.read)  # what has arrived, up to `size`: a pipe's lines as they come
     number = 1
     pending: list[bytes] = []  # the start of a line not yet ended, in the pieces it was read in
-    while data := stream.read(size):
+    while data := read(size):
         cut = data.rfind(b"\n") + 1
         if not cut:
             pending.append(data)

@@ -61,7 +61,10 @@ class _Worker:
         if len(job[1]) + 256 > self.capacity:  # might not fit the pipe whole: let the worker reply first
             while self.outstanding:
                 self.receive()
-        self.outbox.send(job)
+        try:
+            self.outbox.send(job)
+        except BrokenPipeError:
+            raise RuntimeError("a batch worker process ended unexpectedly") from None
         self.outstanding += 1
 
     def receive(self) -> None:
@@ -171,6 +174,7 @@ def _stop(started: list[_Worker]) -> None:
         worker.process.join(timeout=5)
         if worker.process.is_alive():
             worker.process.terminate()
+            worker.process.join()
 
 
 def _serve(jobs: Connection, results: Connection, inherited_ends: list[Connection], decider: LineDecider | None,
@@ -178,7 +182,7 @@ def _serve(jobs: Connection, results: Connection, inherited_ends: list[Connectio
     """A worker: decide blocks until the parent closes its end of the pipe."""
     for end in inherited_ends:
         end.close()
-    with contextlib.suppress(KeyboardInterrupt, EOFError, BrokenPipeError):
+    with contextlib.suppress(KeyboardInterrupt, EOFError, OSError):  # the parent ended, or broke off mid-message
         if decider is None:
             assert ir_json is not None
             decider = LineDecider(make_backend(from_json(ir_json), engine), name)
