@@ -237,9 +237,10 @@ CODES: dict[str, CodeDoc] = {
         'the part no decision depends on.'),
     'PD502': CodeDoc(
         'two policy sets cannot be compared: they read different facts',
-        '`policydsl diff old.policy new.policy` where `new.policy` declares a fact `order.region` that '
+        '`policydsl diff old.policy new.policy` where `new.policy` requires a fact `order.region` that '
         '`old.policy` lacks',
-        'Diff versions of one policy that declare the same facts, orderings, `now` and time zone.'),
+        'Diff versions of one policy that declare the same facts, orderings, `now` and time zone; a fact only '
+        'one of them declares must be `may be omitted`.'),
     'PD503': CodeDoc(
         'the diff cannot be decided (outside the decidable fragment)',
         '`policydsl diff` on a policy with `period express = order.failed_repairs hours after order.signed_at`',

@@ -355,7 +355,10 @@ def test_diff_exit_codes_and_errors(tmp_path):
     other_facts = write(tmp_path, "facts.policy", edit_baseline(
         "fact negotiation.stage: negotiation_stage",
         "fact negotiation.stage: negotiation_stage\nfact order.gift: bool? may be omitted"))
-    result = run_cli("diff", str(BASELINE_PATH), str(other_facts))
+    counted = write(tmp_path, "counted.policy", edit_baseline(
+        "fact negotiation.stage: negotiation_stage",
+        "fact negotiation.stage: negotiation_stage\nfact order.gift: count? may be omitted"))
+    result = run_cli("diff", str(counted), str(other_facts))
     assert result.exit_code == 2 and "error[PD502]" in result.output
     merchant = write(tmp_path, "m.policy", MERCHANT_HEADER)
     result = run_cli("diff", str(BASELINE_PATH), str(merchant), "--merchants", str(tmp_path))

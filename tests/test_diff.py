@@ -24,6 +24,7 @@ MERCHANTS = ROOT / "policies" / "merchants"
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
     path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -211,11 +212,65 @@ def test_every_counterexample_of_baseline_mutants_replays(tmp_path: Path):
 # ---- errors ------------------------------------------------------------------------------------------------
 
 def test_sets_reading_different_facts_cannot_be_compared(tmp_path: Path):
-    more_facts = write(tmp_path, "after_sales.policy", edit_baseline(
+    """A fact both declare, with different types: no facts object is read alike by both."""
+    as_bool, as_count = (write(tmp_path, f"{kind}/after_sales.policy", edit_baseline(
         "fact negotiation.stage: negotiation_stage",
-        "fact negotiation.stage: negotiation_stage\nfact order.gift: bool? may be omitted"))
-    result = diff(BASELINE_PATH, more_facts)
+        f"fact negotiation.stage: negotiation_stage\nfact order.gift: {kind}? may be omitted"))
+        for kind in ("bool", "count"))
+    result = diff(as_bool, as_count)
     assert result.exit_code == 2 and "error[PD502]" in result.output and "`order.gift`" in result.output
+    assert "may be omitted" in result.output
+
+
+GIFT_FACT = "fact negotiation.stage: negotiation_stage\nfact order.gift: bool? may be omitted"
+GIFT_RULE = """rule gift_compensation cites S2
+  when scenario S2 and order.gift
+  then must offer_small_compensation
+"""
+
+
+@pytest.mark.parametrize("added", [True, False])
+def test_an_optional_fact_one_version_alone_declares_is_compared(tmp_path: Path, added: bool):
+    """A version that adds (or drops) an optional fact: the other side never reads it and decides
+    without it. The diff names the fact, finds exactly the difference it makes, and its
+    counterexample carries the fact and replays on both sides (the side without the fact given the
+    facts without it)."""
+    gift = write(tmp_path, "after_sales.policy",
+                 edit_baseline("fact negotiation.stage: negotiation_stage", GIFT_FACT) + "\n" + GIFT_RULE)
+    old, new = (BASELINE_PATH, gift) if added else (gift, BASELINE_PATH)
+    result = diff(old, new, "--format", "json")
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["only_one_side"] == ["order.gift"]
+    (difference,) = report["differences"]
+    assert (difference["action"], difference["old"], difference["new"]) == (
+        ("offer_small_compensation", "should", "must") if added else ("offer_small_compensation", "must", "should"))
+    assert difference["direction"] == (MORE if added else LESS)
+    assert difference["counterexample"]["order"]["gift"] is True
+    for engine in ENGINES:
+        with_gift = policydsl.load(gift, engine=engine)
+        without = policydsl.load(BASELINE_PATH, engine=engine)
+        facts = difference["counterexample"]
+        plain = {g: {k: v for k, v in values.items() if k != "gift"} for g, values in facts.items()}
+        assert with_gift.decide(facts).modality("offer_small_compensation") == "must"
+        assert without.decide(plain).modality("offer_small_compensation") == "should"
+    text = diff(old, new).output
+    assert "note: `order.gift` is an optional fact only one of the two declares" in text
+
+
+def test_a_history_is_replayed_across_an_added_optional_fact(tmp_path: Path):
+    """`--facts`: lines that give the new optional fact are decided by the old version without it,
+    not skipped as invalid facts."""
+    gift = write(tmp_path, "after_sales.policy",
+                 edit_baseline("fact negotiation.stage: negotiation_stage", GIFT_FACT) + "\n" + GIFT_RULE)
+    report = json.loads(diff(BASELINE_PATH, gift, "--format", "json").output)
+    facts = report["differences"][0]["counterexample"]
+    plain = {g: {k: v for k, v in values.items() if k != "gift"} for g, values in facts.items()}
+    history = tmp_path / "history.jsonl"
+    history.write_text("\n".join(json.dumps(f) for f in (facts, plain, facts)) + "\n", encoding="utf-8")
+    replay = json.loads(diff(BASELINE_PATH, gift, "--facts", history, "--format", "json").output)["replay"]
+    assert (replay["lines"], replay["changed_lines"], replay["errors"]) == (3, 2, [])
+    assert replay["changes"] == [{"action": "offer_small_compensation", "direction": MORE, "count": 2,
+                                  "first_lines": [1, 3]}]
 
 
 def test_merchants_needs_a_platform_policy_as_new(tmp_path: Path):

@@ -12,8 +12,12 @@ must be the one the solver claimed. It is then minimised: each fact the differen
 need is reset to its simplest value (`minimised`).
 
 Both sets must read the same facts (same paths, types, values, orderings, evaluation instant
-and time zone): facts valid for one are then valid for the other. Only the actions' modalities
-are compared (scenarios, periods and the trace are not decisions a buyer receives).
+and time zone), so that facts valid for one are valid for the other, with one allowance: a
+fact that may be omitted can be declared by one set alone (a version that adds or drops an
+optional fact). The other set does not read it: it is left out of the facts that set is
+given (`facts_for`; `DiffResult.only_one_side` names such facts), as the fact's absence is
+what that set has always seen. Only the actions' modalities are compared (scenarios, periods
+and the trace are not decisions a buyer receives).
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ _MODALITIES: tuple[str | None, ...] = ("must_not", None, "may", "should", "must"
 
 
 class Incomparable(Exception):
-    """The two sets do not read the same facts, so no facts object is valid for both."""
+    """The two sets do not read the same facts, so no facts object that both read alike is valid for both."""
 
 
 @attrs.frozen
@@ -55,6 +59,7 @@ class DiffResult:
     status: str  # "same" | "differ" | "undecided"
     differences: tuple[Difference, ...]
     reason: str | None = None  # why the solver could not decide (status "undecided")
+    only_one_side: tuple[str, ...] = ()  # optional facts one set alone declares (left out for the other)
 
 
 class DecisionEncoder:
@@ -96,11 +101,14 @@ class DecisionEncoder:
 
 
 def comparable(old: ir.PolicySet, new: ir.PolicySet) -> str | None:
-    """Why no facts object is valid for both sets, or None when they read the same facts."""
-    if old.facts != new.facts:
-        a, b = {f.path: f for f in old.facts}, {f.path: f for f in new.facts}
-        names = sorted(p for p in a.keys() | b.keys() if a.get(p) != b.get(p))
-        return f"the two declare different facts ({', '.join(f'`{n}`' for n in names[:5])})"
+    """Why no facts object is valid for both sets alike, or None when they read the same facts
+    (but for optional facts only one of them declares: see `left_out`)."""
+    a, b = {f.path: f for f in old.facts}, {f.path: f for f in new.facts}
+    clashes = sorted(p for p in a.keys() | b.keys()
+                     if (a[p] != b[p] if p in a and p in b else not (a.get(p) or b[p]).optional))
+    if clashes:
+        return (f"the two declare different facts ({', '.join(f'`{n}`' for n in clashes[:5])}; only a fact that "
+                f"may be omitted may be declared by one of them alone)")
     if set(old.orderings) != set(new.orderings):
         return "the two declare different `require` orderings"
     if old.now != new.now:
@@ -108,6 +116,19 @@ def comparable(old: ir.PolicySet, new: ir.PolicySet) -> str | None:
     if old.timezone_minutes != new.timezone_minutes:
         return "the two count days in different time zones"
     return None
+
+
+def only_one_side(old: ir.PolicySet, new: ir.PolicySet) -> tuple[str, ...]:
+    """The optional facts only one of the sets declares, in declaration order (the new set's first)."""
+    a, b = {f.path for f in old.facts}, {f.path for f in new.facts}
+    return tuple(f.path for f in (*new.facts, *old.facts) if (f.path in a) != (f.path in b))
+
+
+def facts_for(ps: ir.PolicySet, facts: dict[str, Any]) -> dict[str, Any]:
+    """`facts` without the facts `ps` does not declare (an optional fact of the other set)."""
+    declared = {f.path for f in ps.facts}
+    return {group: {name: v for name, v in values.items() if f"{group}.{name}" in declared}
+            if isinstance(values, dict) else values for group, values in facts.items()}
 
 
 def _polarities(old: ir.PolicySet, new: ir.PolicySet) -> list[tuple[str, str]]:
@@ -138,11 +159,12 @@ def semantic_diff(old: ir.PolicySet, new: ir.PolicySet, *, first: bool = False,
     reason = comparable(old, new)
     if reason is not None:
         raise Incomparable(reason)
+    alone = only_one_side(old, new)
     with gc_paused():
         try:
-            return _diff(old, new, first, actions)
+            return attrs.evolve(_diff(old, new, first, actions), only_one_side=alone)
         except Undecidable as exc:
-            return DiffResult("undecided", (), exc.reason)
+            return DiffResult("undecided", (), exc.reason, alone)
 
 
 def _diff(old: ir.PolicySet, new: ir.PolicySet, first: bool = False,
@@ -174,12 +196,17 @@ def _diff(old: ir.PolicySet, new: ir.PolicySet, first: bool = False,
 
 def modality_at(ps: ir.PolicySet, facts: dict[str, Any], action: str) -> str | None:
     """What `policydsl eval` decides for `action` on `facts` (G3 applied)."""
-    return evaluate(ps, validate(facts, ps)).modality(action)
+    return evaluate(ps, validate(facts_for(ps, facts), ps)).modality(action)
 
 
 def _replayed(old: ir.PolicySet, new: ir.PolicySet, witness: ir.PolicySet, action: str, polarity: str,
               ranks: tuple[int, int], model) -> Difference:
     facts = facts_from_model(witness, model)
+    other = old if witness is new else new
+    if other.facts != witness.facts:  # the other set's own optional facts, as the model has them
+        for group, values in facts_from_model(other, model).items():
+            for name, value in values.items():
+                facts.setdefault(group, {}).setdefault(name, value)
     mo, mn = modality_at(old, facts, action), modality_at(new, facts, action)
     if (ir.modality_rank(polarity, mo), ir.modality_rank(polarity, mn)) != ranks:
         raise AssertionError(f"diff model for `{action}` does not reproduce in the evaluator: {facts}")
@@ -193,7 +220,8 @@ def minimised(old: ir.PolicySet, new: ir.PolicySet, facts: dict[str, Any], actio
     for a nullable fact, else false, 0 or the enum's first value; timestamps keep their instants),
     one fact at a time in declaration order, each kept only if both sets still decide `shown`."""
     out = {group: dict(values) for group, values in facts.items()}
-    for f in new.facts:
+    seen = {f.path for f in new.facts}
+    for f in (*new.facts, *(f for f in old.facts if f.path not in seen)):
         group, _, name = f.path.partition(".")
         simplest = None if f.nullable else {"bool": False, "count": 0, "enum": (f.values or (None,))[0]}.get(f.kind)
         if name not in out.get(group, {}) or out[group][name] == simplest or (simplest is None and not f.nullable):
@@ -208,5 +236,5 @@ def minimised(old: ir.PolicySet, new: ir.PolicySet, facts: dict[str, Any], actio
     return out
 
 
-__all__ = ["LESS", "MORE", "DecisionEncoder", "DiffResult", "Difference", "Incomparable", "comparable", "minimised",
-           "modality_at", "semantic_diff"]
+__all__ = ["LESS", "MORE", "DecisionEncoder", "DiffResult", "Difference", "Incomparable", "comparable", "facts_for",
+           "minimised", "modality_at", "only_one_side", "semantic_diff"]

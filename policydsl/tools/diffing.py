@@ -14,7 +14,7 @@ import attrs
 from policydsl import ir
 from policydsl.api import load_set, parse_file
 from policydsl.check import check_merchant
-from policydsl.check.diff import LESS, MORE, DiffResult, Incomparable, semantic_diff
+from policydsl.check.diff import LESS, MORE, DiffResult, Incomparable, facts_for, only_one_side, semantic_diff
 from policydsl.diagnostics import Diagnostic, PolicyDslError, Severity, render_text, sorted_diagnostics, to_json_dict
 from policydsl.evaluate.facts import load_json, validate
 from policydsl.evaluate.interpreter import evaluate
@@ -84,6 +84,7 @@ class DiffReport:
         return {
             "format": "policydsl-diff", "format_version": FORMAT_VERSION, "old": self.old, "new": self.new,
             "status": r.status if r is not None else "error",
+            "only_one_side": list(r.only_one_side) if r is not None else [],
             "differences": [{"action": d.action, "direction": d.direction, "old": d.old, "new": d.new,
                              "counterexample": d.counterexample} for d in (r.differences if r else ())],
             "replay": None if self.replay is None else {
@@ -108,6 +109,8 @@ class DiffReport:
         r = self.result
         if r is None or r.status == "undecided":  # the diagnostics say why
             return "\n".join(out)
+        out += [f"note: `{path}` is an optional fact only one of the two declares; the other decides without it"
+                for path in r.only_one_side]
         if r.status == "same":
             out.append(f"{self.old} and {self.new} decide every request alike")
         else:
@@ -177,6 +180,7 @@ def replay_lines(old: ir.PolicySet, new: ir.PolicySet, lines: Iterable[tuple[int
     totals: dict[tuple[str, str], int] = {}
     errors: list[Diagnostic] = []
     read = changed = 0
+    alone = only_one_side(old, new)
     for number, text in lines:
         read += 1
         if not_utf8(text):
@@ -185,7 +189,11 @@ def replay_lines(old: ir.PolicySet, new: ir.PolicySet, lines: Iterable[tuple[int
         source = Source(name, text)
         try:
             data = load_json(text, source)
-            d_old, d_new = evaluate(old, validate(data, old, source)), evaluate(new, validate(data, new, source))
+            if alone and isinstance(data, dict):  # an optional fact one set alone declares: the other never sees it
+                d_old = evaluate(old, validate(facts_for(old, data), old, source))
+                d_new = evaluate(new, validate(facts_for(new, data), new, source))
+            else:
+                d_old, d_new = evaluate(old, validate(data, old, source)), evaluate(new, validate(data, new, source))
         except PolicyDslError as exc:
             first = exc.diagnostics[0]
             more = f" (and {len(exc.diagnostics) - 1} more)" if len(exc.diagnostics) > 1 else ""
