@@ -927,3 +927,55 @@ def test_a_stronger_remedy_covers_a_weaker_one(tmp_path: Path, engine: str) -> N
     got = actions(decision)
     assert got["accept_request"] == ("must", ("M1", "S2")) and "offer_small_compensation" not in got
     assert decision.overridden == ()
+
+
+LATE_HELP_PLATFORM = '''platform policy "late-help" version "1"
+
+timezone "+08:00"
+now request.at
+
+clause C1 "Inside the claims window the normal flow applies"
+clause C2 "Past the claims window the buyer is still helped"
+
+fact order.signed_at: timestamp
+fact request.at: timestamp
+
+action accept_request: pro_buyer
+action late_help: pro_buyer
+
+param window_days = 7 days may only increase cites C1
+period window cites C1 = window_days from the day after order.signed_at
+period claims cites C1 = most favourable of window
+
+rule normal_flow cites C1
+  when within claims
+  then should accept_request
+rule help_when_late cites C2
+  when not within claims
+  then must late_help
+'''
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_g3_blames_a_merchant_period_by_name(tmp_path: Path, engine: str) -> None:
+    """Where no merchant rule accounts for a less favourable decision, `overridden` names the merchant's
+    settings and periods: here a promised period joining `claims` moves day 10 inside the window, where
+    the platform's past-window `must late_help` no longer applies, and G3 restores it, blaming
+    `period promise` — the name the checker gives (found by mutation testing of policydsl.ir.g3)."""
+    from policydsl.api import load_set, PolicySet
+    from policydsl.check import check_merchant
+
+    (tmp_path / "late_help.policy").write_text(LATE_HELP_PLATFORM, encoding="utf-8")
+    shop = tmp_path / "shop.policy"
+    shop.write_text('merchant policy "shop" version "1" extends "late-help"\n\n'
+                    'clause M1 "A 14-day promise"\n\n'
+                    "period promise cites M1 = 14 days from the day after order.signed_at\n  joins claims\n",
+                    encoding="utf-8")
+    loaded = load_set([shop], tmp_path / "late_help.policy")
+    assert loaded.policy_set is not None, [d.message for d in loaded.diagnostics]
+    violation, = check_merchant(loaded.policy_set).violations
+    assert (violation.culprit, violation.action) == ("period promise", "late_help")
+    decision = PolicySet(loaded.policy_set, engine=engine).decide(
+        {"order": {"signed_at": "2026-10-01T12:00:00+08:00"}, "request": {"at": "2026-10-11T12:00:00+08:00"}})
+    assert decision.modality("late_help") == "must" and decision.modality("accept_request") == "should"
+    assert [(o.rule, o.action) for o in decision.overridden] == [("period promise", "late_help")]
