@@ -391,16 +391,22 @@ def test_a_line_longer_than_a_pipe_holds_is_dealt_without_deadlock(monkeypatch: 
 
 
 def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A bug in an engine is not swallowed by a worker process: the caller gets the exception."""
-    backend = load(BASELINE).backend
+    """A bug in an engine is not swallowed by a worker process: the caller gets the exception (the
+    engine here fails in the worker processes only, not in this one, which decides blocks too)."""
+    import os
 
-    def broken(flat: object) -> dict:
-        raise PolicyEvaluationError("compiled code for rule x failed: boom")
+    backend = load(BASELINE).backend
+    here = os.getpid()
+    real = backend.decision_text
+
+    def broken(flat: object) -> str:
+        if os.getpid() != here:
+            raise PolicyEvaluationError("compiled code for rule x failed: boom")
+        return real(flat)
 
     monkeypatch.setattr(batch, "BLOCK_BYTES", 100)
-    monkeypatch.setattr(backend, "decision_dict", broken)
     monkeypatch.setattr(backend, "decision_text", broken)
-    monkeypatch.setattr(backend, "decide_text_fast", broken)  # the fast path falls back to decision_text
+    monkeypatch.setattr(backend, "decide_text_fast", lambda data, text=None: None)  # always the long way
     with pytest.raises(PolicyEvaluationError, match="boom"):
         decided_lines(backend, (json.dumps(BASE) + "\n").encode() * 12, 2)
 

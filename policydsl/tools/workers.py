@@ -1,18 +1,19 @@
-"""Deciding a JSON Lines batch in worker processes.
+"""Deciding a JSON Lines batch in several processes.
 
-This process only reads blocks of whole lines (`batch.read_blocks`), deals them round robin
-to `workers` processes over pipes, and hands on their results in input order; the workers
-do all the deciding. A block's result comes back as one string of output lines, so this
-process does no work per line: with N workers on N cores a batch runs close to N times as
-fast as in one process (bench/bench_eval.py measures it).
+With N processes, this one starts N − 1 workers over pipes and deals the blocks of whole lines
+(`batch.read_blocks`) round robin to them and to itself, deciding every N-th block here, and
+hands on the results in input order. A block's result comes back as one string of output
+lines, so handing a worker's block on costs this process almost nothing per line; deciding a
+share here, rather than waiting on N workers, keeps N processes on N cores (bench/bench_eval.py
+measures the speed-up beside what the machine allows).
 
 Each worker holds at most `AHEAD` = 2 blocks (the one it decides and the next, waiting in
-its pipe), so it never waits for work, and memory stays constant however long the input.
-No deadlock: a worker only ever blocks sending a result; this process sends a block to a
-worker that still holds one only when the block fits the worker's pipe whole (so the send
-returns once the worker has read the block before it, which it does unasked), and otherwise
-first receives that worker's results. A forked worker inherits the
-decider; under another start method it rebuilds it from the policy set's JSON IR.
+its pipe), so it stays busy while this process decides its own block, and memory stays
+constant however long the input. No deadlock: a worker only ever blocks sending a result;
+this process sends a block to a worker that still holds one only when the block fits the
+worker's pipe whole (so the send returns once the worker has read the block before it, which
+it does unasked), and otherwise first receives that worker's results. A forked worker
+inherits the decider; under another start method it rebuilds it from the policy set's JSON IR.
 """
 
 from __future__ import annotations
@@ -90,9 +91,9 @@ class _Worker:
 
 def decide_in_workers(backend: Backend, blocks: Iterator[tuple[int, bytes]], name: str,
                       workers: int) -> Iterator[Block]:
-    """The decided `blocks`, in input order, from `workers` worker processes. An input of no
-    more blocks than the workers would hold is decided here: starting processes would cost
-    more than it saves."""
+    """The decided `blocks`, in input order, from `workers` processes (this one and `workers` − 1
+    workers). An input of no more blocks than the processes would hold is decided here alone:
+    starting processes would cost more than it saves."""
     head = []
     for block in blocks:
         head.append(block)
@@ -103,19 +104,26 @@ def decide_in_workers(backend: Backend, blocks: Iterator[tuple[int, bytes]], nam
         for first, data in head:
             yield decide_block(decide, first, data)
         return
-    started = _start(backend, name, workers)
+    started = _start(backend, name, workers - 1)
+    decide = LineDecider(backend, name)
+    slots: list[_Worker | None] = [*started, None]  # None: this process's turn
     try:
-        order: deque[_Worker] = deque()  # the worker of each block in flight, in input order
+        order: deque[_Worker | Block] = deque()  # per block in flight, in input order: its worker, or its result
         turn = 0
         for block in _chain(head, blocks):
-            if len(order) == workers * AHEAD:
-                yield order.popleft().result()
-            worker = started[turn]
-            turn = (turn + 1) % workers
-            worker.send(block)
-            order.append(worker)
+            if len(order) >= workers * AHEAD:
+                item = order.popleft()
+                yield item.result() if isinstance(item, _Worker) else item
+            worker = slots[turn]
+            turn = (turn + 1) % len(slots)
+            if worker is None:  # the workers hold two blocks each, so they stay busy meanwhile
+                order.append(decide_block(decide, *block))
+            else:
+                worker.send(block)
+                order.append(worker)
         while order:
-            yield order.popleft().result()
+            item = order.popleft()
+            yield item.result() if isinstance(item, _Worker) else item
     finally:  # a closed pipe ends a worker, whether it waits for a block or is sending a result
         _stop(started)
 
