@@ -214,9 +214,9 @@ def main() -> int:
     for workers, rate in rates.items():
         print(f"batch (eval's decide_stream, compiled) with {workers} worker process(es): {rate:,.0f} lines/s"
               + (f" ({rate / rates[1]:.2f}x one process)" if workers > 1 else " (in one process)"))
-    ceiling = parallel_ceiling(args.repeats)
-    print(f"this machine's ceiling for 2 processes (a pure-Python loop alone, then in 2 processes at once): "
-          f"{ceiling:.2f}x one")
+    ceiling = parallel_ceiling(compiled_set.backend, ("\n".join(lines) + "\n").encode(), args.repeats)
+    print(f"the ceiling on this machine: each half of the batch decided in a pre-started process of its own, "
+          f"{ceiling:.2f}x one process")
     starts = []
     for _ in range(5):
         t0 = time.perf_counter()
@@ -248,25 +248,28 @@ def batch_rates(backend: Any, data: bytes, n: int, repeats: int) -> dict[int, fl
     return {workers: n / best[workers] for workers in counts}
 
 
-def _spin(rounds: int = 5_000_000) -> float:
-    """Seconds for a pure-Python loop: CPU work that shares nothing."""
-    start = time.perf_counter()
-    total = 0
-    for i in range(rounds):
-        total += i
-    return time.perf_counter() - start
+_HALVES: dict[str, Any] = {}  # what a forked pool process decides: set before the pool starts
 
 
-def parallel_ceiling(repeats: int) -> float:
-    """How much faster 2 processes get CPU work done than 1 on this machine: 2 × the loop's time
-    alone / its time with 2 copies at once (2.0 on two idle cores; less on a shared machine or
-    on two hyperthreads of one core). The best of `repeats` rounds of each."""
+def _decide_half(index: int) -> int:
+    backend, halves = _HALVES["backend"], _HALVES["halves"]
+    return sum(r for r, _, _ in decide_stream(backend, io.BytesIO(halves[index]), "<bench>", 1))
+
+
+def parallel_ceiling(backend: Any, data: bytes, repeats: int) -> float:
+    """How much faster two processes can decide the batch than one on this machine, with nothing
+    shared: each half of `data` decided in a process of its own (pre-started, so not counting
+    start-up) against all of it in this one. 2.0 on two idle cores; less on a shared machine,
+    on two hyperthreads of one core, or where the two contend for caches and memory. The best
+    of `repeats` rounds of each."""
     import multiprocessing
 
-    alone = min(_spin() for _ in range(repeats))
+    cut = data.index(b"\n", len(data) // 2) + 1
+    _HALVES.update(backend=backend, halves=(data[:cut], data[cut:]))
+    one = min(_timed(lambda: _decide_half(0) + _decide_half(1)) for _ in range(repeats))
     with multiprocessing.get_context("fork").Pool(2) as pool:
-        both = min(max(pool.map(_spin, [5_000_000] * 2)) for _ in range(repeats))
-    return 2 * alone / both
+        both = min(_timed(lambda: sum(pool.map(_decide_half, [0, 1]))) for _ in range(repeats))
+    return one / both
 
 
 def _timed(fn: Callable[[], Any]) -> float:
