@@ -212,8 +212,8 @@ def main() -> int:
           f"{line_us:.2f} µs ({line_us / floor_us:.2f}x the round trip)")
     rates = batch_rates(compiled_set.backend, ("\n".join(lines) + "\n").encode(), args.n, args.repeats)
     for workers, rate in rates.items():
-        print(f"batch (eval's decide_stream, compiled) with {workers} worker process(es): {rate:,.0f} lines/s"
-              + (f" ({rate / rates[1]:.2f}x one process)" if workers > 1 else " (in one process)"))
+        print(f"batch (eval's decide_stream, compiled) with --workers {workers}: {rate:,.0f} lines/s"
+              + (f" ({rate / rates[1]:.2f}x one process)" if workers > 1 else " (one process)"))
     ceiling = parallel_ceiling(compiled_set.backend, ("\n".join(lines) + "\n").encode(), args.repeats)
     print(f"the ceiling on this machine: each half of the batch decided in a pre-started process of its own, "
           f"{ceiling:.2f}x one process")
@@ -228,7 +228,7 @@ def main() -> int:
     print()
     print(f"Goals (issue 11), load average {os.getloadavg()[0]:.1f} now:")
     print(f"- line path ≤ 2.5x the JSON round trip: {line_us / floor_us:.2f}x ({line_us:.2f} µs vs {floor_us:.2f} µs)")
-    print(f"- 2 workers ≥ 1.8x one worker: {rates[2] / rates[1]:.2f}x ({os.cpu_count()} CPUs; the machine allows "
+    print(f"- 2 workers ≥ 1.8x one: {rates[2] / rates[1]:.2f}x ({os.cpu_count()} CPUs; the machine allows "
           f"{ceiling:.2f}x)")
     print(f"- PolicySet.decide ≤ 1.5x the hand-written validation + decision: {decide_us / hand_us:.2f}x "
           f"({decide_us:.2f} µs vs {hand_us:.2f} µs)")
