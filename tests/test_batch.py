@@ -411,6 +411,32 @@ def test_an_engine_failure_in_a_worker_reaches_the_caller(monkeypatch: pytest.Mo
         decided_lines(backend, (json.dumps(BASE) + "\n").encode() * 12, 2)
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_the_lines_before_an_engine_failure_are_written(monkeypatch: pytest.MonkeyPatch, workers: int) -> None:
+    """An engine that fails on line 38 (in whatever process decides it): the 37 decisions before it
+    come out, in order, then the exception, as deciding line by line would give them."""
+    backend = load(BASELINE).backend
+    real_fast = backend.decide_text_fast
+
+    def fast(data: object, text: str | None = None) -> str | None:
+        return None if text is not None and text.endswith("\t\t\t\n") else real_fast(data, text)
+
+    def broken(flat: object) -> str:
+        raise PolicyEvaluationError("compiled code for rule x failed: boom")
+
+    monkeypatch.setattr(batch, "BLOCK_BYTES", 1000)
+    monkeypatch.setattr(backend, "decide_text_fast", fast)  # the marked line takes the long way …
+    monkeypatch.setattr(backend, "decision_text", broken)  # … where the engine fails
+    lines = [json.dumps(BASE)] * 60
+    lines[37] += "\t\t\t"
+    data = "\n".join(lines).encode() + b"\n"
+    written: list[str] = []
+    with pytest.raises(PolicyEvaluationError, match="boom"):
+        for _, _, text in batch.decide_stream(backend, io.BytesIO(data), "<x>", workers):
+            written += text.splitlines()
+    assert written == [real_fast(json.loads(lines[0]), lines[0] + "\n")] * 37
+
+
 def _with_key_twice(facts: dict, path: tuple[str, ...], first: object) -> str:
     """The JSON text of `facts` with the key at `path` given twice: `first`, then the real value."""
     text = json.dumps(facts, ensure_ascii=False)

@@ -210,24 +210,50 @@ def read_blocks(stream: IO[bytes], size: int | None = None) -> Iterator[tuple[in
         yield number, b"".join(pending)
 
 
+class BlockFailed(Exception):
+    """An engine failed inside a block: `partial` is the output of the block's lines before the
+    failing one (written before `error` is raised, as deciding line by line would)."""
+
+    def __init__(self, partial: Block, error: BaseException) -> None:
+        super().__init__(partial, error)
+        self.partial = partial
+        self.error = error
+
+
 def decide_block(decide: LineDecider, first: int, data: bytes) -> Block:
     """The output of one block: a line for every record (not blank by JSON's definition), with
     its count and how many of them were not valid facts. Undecodable bytes are kept as raw
-    surrogates, so that such a line becomes its own error record (see `not_utf8`)."""
+    surrogates, so that such a line becomes its own error record (see `not_utf8`). Raises
+    `BlockFailed` if the engine fails."""
     pieces = data.decode("utf-8", "surrogateescape").split("\n")
     last = pieces.pop()  # after the block's last `\n`: "" unless the input ends without one
     out: list[str] = []
     failed = 0
-    for number, piece in enumerate(pieces, start=first):
-        if piece.strip(JSON_WHITESPACE):
-            ok, line = decide(number, piece + "\n")
+    try:
+        for number, piece in enumerate(pieces, start=first):
+            if piece.strip(JSON_WHITESPACE):
+                ok, line = decide(number, piece + "\n")
+                failed += not ok
+                out.append(line)
+        if last.strip(JSON_WHITESPACE):
+            ok, line = decide(first + len(pieces), last)
             failed += not ok
             out.append(line)
-    if last.strip(JSON_WHITESPACE):
-        ok, line = decide(first + len(pieces), last)
-        failed += not ok
-        out.append(line)
+    except Exception as exc:  # a bug in an engine
+        raise BlockFailed(_block(out, failed), exc) from exc
+    return _block(out, failed)
+
+
+def _block(out: list[str], failed: int) -> Block:
     return len(out), failed, "\n".join(out) + "\n" if out else ""
+
+
+def handed_on(block: Block | BlockFailed) -> Iterator[Block]:
+    """A decided block, or a failed block's partial output followed by the engine's exception."""
+    if isinstance(block, BlockFailed):
+        yield block.partial
+        raise block.error
+    yield block
 
 
 def decide_stream(backend: Backend, stream: IO[bytes], name: str, workers: int = 1) -> Iterator[Block]:
@@ -243,4 +269,7 @@ def decide_stream(backend: Backend, stream: IO[bytes], name: str, workers: int =
         return
     decide = LineDecider(backend, name)
     for first, data in blocks:
-        yield decide_block(decide, first, data)
+        try:
+            yield decide_block(decide, first, data)
+        except BlockFailed as failure:
+            yield from handed_on(failure)

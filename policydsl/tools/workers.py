@@ -28,7 +28,7 @@ from typing import Any
 
 from policydsl.api import Backend, make_backend
 from policydsl.ir.jsonform import from_json, to_json
-from policydsl.tools.batch import Block, LineDecider, decide_block
+from policydsl.tools.batch import Block, BlockFailed, LineDecider, decide_block, handed_on
 
 AHEAD = 2  # blocks dealt to a worker and not yet received back
 #: The pipe buffer asked for (Linux allows up to /proc/sys/fs/pipe-max-size, 1 MiB by default).
@@ -75,13 +75,13 @@ class _Worker:
             raise RuntimeError("a batch worker process ended unexpectedly") from None
         self.outstanding -= 1
 
-    def result(self) -> Block:
+    def result(self) -> Block | BlockFailed:
         """The result of the oldest block dealt to this worker and not yet handed on."""
         if not self.received:
             self.receive()
         reply = self.received.popleft()
-        if isinstance(reply, BaseException):  # a bug in an engine: raised here, as one process would
-            raise reply
+        if isinstance(reply, BaseException) and not isinstance(reply, BlockFailed):
+            raise reply  # not the engine's failure: the worker's own
         return reply
 
     def close(self) -> None:
@@ -94,38 +94,45 @@ def decide_in_workers(backend: Backend, blocks: Iterator[tuple[int, bytes]], nam
     """The decided `blocks`, in input order, from `workers` processes (this one and `workers` − 1
     workers). An input of no more blocks than the processes would hold is decided here alone:
     starting processes would cost more than it saves."""
+    decide = LineDecider(backend, name)
     head = []
     for block in blocks:
         head.append(block)
         if len(head) > workers * AHEAD:
             break
     else:
-        decide = LineDecider(backend, name)
         for first, data in head:
-            yield decide_block(decide, first, data)
+            yield from handed_on(_decided(decide, first, data))
         return
     started = _start(backend, name, workers - 1)
-    decide = LineDecider(backend, name)
     slots: list[_Worker | None] = [*started, None]  # None: this process's turn
     try:
-        order: deque[_Worker | Block] = deque()  # per block in flight, in input order: its worker, or its result
+        order: deque[_Worker | Block | BlockFailed] = deque()  # per block in flight, in order: its worker or result
         turn = 0
         for block in _chain(head, blocks):
             if len(order) >= workers * AHEAD:
                 item = order.popleft()
-                yield item.result() if isinstance(item, _Worker) else item
+                yield from handed_on(item.result() if isinstance(item, _Worker) else item)
             worker = slots[turn]
             turn = (turn + 1) % len(slots)
             if worker is None:  # the workers hold two blocks each, so they stay busy meanwhile
-                order.append(decide_block(decide, *block))
+                order.append(_decided(decide, *block))
             else:
                 worker.send(block)
                 order.append(worker)
         while order:
             item = order.popleft()
-            yield item.result() if isinstance(item, _Worker) else item
+            yield from handed_on(item.result() if isinstance(item, _Worker) else item)
     finally:  # a closed pipe ends a worker, whether it waits for a block or is sending a result
         _stop(started)
+
+
+def _decided(decide: LineDecider, first: int, data: bytes) -> Block | BlockFailed:
+    """A block decided here; an engine's failure kept in its place, to be raised in its turn."""
+    try:
+        return decide_block(decide, first, data)
+    except BlockFailed as failure:
+        return failure
 
 
 def _chain(head: list[tuple[int, bytes]], rest: Iterator[tuple[int, bytes]]) -> Iterator[tuple[int, bytes]]:
@@ -196,8 +203,5 @@ def _serve(jobs: Connection, results: Connection, inherited_ends: list[Connectio
             decider = LineDecider(make_backend(from_json(ir_json), engine), name)
         while True:
             first, data = jobs.recv()
-            try:
-                reply: Any = decide_block(decider, first, data)
-            except Exception as exc:  # a bug in an engine: reported in the parent
-                reply = exc
+            reply: Any = _decided(decider, first, data)  # an engine's failure is raised in the parent
             results.send(reply)
